@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# Thin wrapper around CMake: `make run`, `make test`, `make bench`.
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_ARGS ?=
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+SYSFS      ?= /sys
+
+.PHONY: all deps test-deps bench-deps configure build run test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+bench-deps:
+	@scripts/install-deps.sh bench
+
+configure:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# One sample of this machine's real KSM counters, in the exposition format.
+run: build
+	$(BUILD)/tests/ksm_dump $(SYSFS)
+
+test: test-deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure --timeout 600
+
+bench: bench-deps
+	$(MAKE) build BUILD=$(BUILD)-release BUILD_TYPE=Release
+	$(BUILD)-release/tests/bench_sampler $(SYSFS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-release

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The metric table: every metric both adapters report, defined once. */
+#ifndef KSM_METRICS_H
+#define KSM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksm/sampler.h"
+
+enum ksm_metric_type {
+    KSM_GAUGE,
+    KSM_COUNTER,
+};
+
+/* Metric flags. */
+enum {
+    /* A KSM tunable: the collectd plugin reports it with ReportTunables. */
+    KSM_MF_TUNABLE = 1u << 0,
+};
+
+/* A value as exact as its source: counts stay integers, ratios are doubles. */
+enum ksm_value_kind {
+    KSM_VALUE_U64,
+    KSM_VALUE_I64,
+    KSM_VALUE_DOUBLE,
+};
+
+struct ksm_value {
+    enum ksm_value_kind kind;
+    union {
+        uint64_t u;
+        int64_t i;
+        double d;
+    };
+};
+
+/* One label of a series.  Both strings live as long as the sample. */
+struct ksm_label {
+    const char *name;
+    const char *value;
+};
+
+struct ksm_metric;
+
+/*
+ * Called once for each series of a metric in a sample.  labels holds nlabels
+ * entries (nlabels may be 0); they and v are valid during the call only.
+ */
+typedef void (*ksm_emit_fn)(void *ctx, const struct ksm_metric *metric,
+                            const struct ksm_label *labels, size_t nlabels,
+                            const struct ksm_value *v);
+
+/*
+ * Produces a metric's series from a sample by calling emit for each; returns
+ * how many series were emitted (0 when the source is absent).
+ */
+typedef size_t (*ksm_series_fn)(const struct ksm_metric *metric,
+                                const struct ksm_sample *sample,
+                                ksm_emit_fn emit, void *ctx);
+
+struct ksm_metric {
+    /* Prometheus name, e.g. "ksm_pages_sharing". */
+    const char *name;
+    /* One line of help text, without a trailing period rule. */
+    const char *help;
+    enum ksm_metric_type type;
+    /* OpenMetrics unit, a suffix of the name ("bytes", "seconds"), or NULL. */
+    const char *unit;
+    /* collectd type from the stock types.db, or NULL when not dispatched. */
+    const char *collectd_type;
+    /*
+     * collectd type instance.  For a labelled metric the label value is
+     * appended after a '-' (or stands alone when this is empty).
+     */
+    const char *collectd_instance;
+    unsigned flags;
+    /* Where the value comes from: a field (divided by divisor) ... */
+    int field;
+    uint32_t divisor;
+    /* ... or, when field is -1, a function. */
+    ksm_series_fn series;
+};
+
+/* Every metric, in the order adapters present them. */
+extern const struct ksm_metric ksm_metrics[];
+extern const size_t ksm_metrics_count;
+
+/*
+ * Calls emit for every series of metric m in sample s; returns how many.
+ * A metric whose source is absent in s emits nothing.
+ */
+size_t ksm_metric_visit(const struct ksm_metric *m, const struct ksm_sample *s,
+                        ksm_emit_fn emit, void *ctx);
+
+/* The value as a double, for consumers without exact integers (collectd). */
+double ksm_value_to_double(const struct ksm_value *v);
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the files of ksm_common; never installed. */
+#ifndef KSM_INTERNAL_H
+#define KSM_INTERNAL_H
+
+#include <stddef.h>
+
+/*
+ * Reads a whole small file from offset 0 into buf, retrying on EINTR.
+ * Returns 0 and the length in *len, -EOVERFLOW when the text fills buf (it
+ * is then not one of the short values expected), or the negative errno of
+ * pread().
+ */
+int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len);
+
+#endif

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads the KSM sysfs files through descriptors kept open between samples. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ksm/sampler.h"
+
+#define KSM_SUBDIR "/kernel/mm/ksm"
+
+/*
+ * Large enough for any number or selection the kernel prints here; a read
+ * that fills it is not one of those (ksm_read_field() says -EOVERFLOW).
+ */
+#define READ_BUF 64
+
+/* A file's descriptor, or one of these states. */
+enum {
+    FD_ABSENT = -1, /* does not exist on this kernel */
+    FD_RETRY = -2,  /* exists, but open() failed: try again next sample */
+};
+
+const char *const ksm_field_names[KSM_FIELD_COUNT] = {
+    [KSM_PAGES_SHARED] = "pages_shared",
+    [KSM_PAGES_SHARING] = "pages_sharing",
+    [KSM_PAGES_UNSHARED] = "pages_unshared",
+    [KSM_PAGES_VOLATILE] = "pages_volatile",
+    [KSM_ZERO_PAGES] = "ksm_zero_pages",
+    [KSM_STABLE_NODE_CHAINS] = "stable_node_chains",
+    [KSM_STABLE_NODE_DUPS] = "stable_node_dups",
+    [KSM_FULL_SCANS] = "full_scans",
+    [KSM_PAGES_SCANNED] = "pages_scanned",
+    [KSM_PAGES_SKIPPED] = "pages_skipped",
+    [KSM_GENERAL_PROFIT] = "general_profit",
+    [KSM_RUN] = "run",
+    [KSM_PAGES_TO_SCAN] = "pages_to_scan",
+    [KSM_SLEEP_MILLISECS] = "sleep_millisecs",
+    [KSM_MAX_PAGE_SHARING] = "max_page_sharing",
+    [KSM_MERGE_ACROSS_NODES] = "merge_across_nodes",
+    [KSM_USE_ZERO_PAGES] = "use_zero_pages",
+    [KSM_SMART_SCAN] = "smart_scan",
+    [KSM_STABLE_NODE_CHAINS_PRUNE_MILLISECS] =
+        "stable_node_chains_prune_millisecs",
+    [KSM_ADVISOR_MODE] = "advisor_mode",
+    [KSM_ADVISOR_MAX_CPU] = "advisor_max_cpu",
+    [KSM_ADVISOR_TARGET_SCAN_TIME] = "advisor_target_scan_time",
+    [KSM_ADVISOR_MIN_PAGES_TO_SCAN] = "advisor_min_pages_to_scan",
+    [KSM_ADVISOR_MAX_PAGES_TO_SCAN] = "advisor_max_pages_to_scan",
+};
+
+/* The kernel prints general_profit and ksm_zero_pages with %ld (mm/ksm.c). */
+const enum ksm_field_format ksm_field_formats[KSM_FIELD_COUNT] = {
+    [KSM_ZERO_PAGES] = KSM_FMT_I64,
+    [KSM_GENERAL_PROFIT] = KSM_FMT_I64,
+    [KSM_ADVISOR_MODE] = KSM_FMT_SELECTION,
+};
+
+struct ksm_sampler {
+    char *path;
+    int dirfd;
+    int fd[KSM_FIELD_COUNT];
+    uint64_t read_errors[KSM_FIELD_COUNT];
+    uint64_t page_size;
+    uint64_t rmap_item_size;
+    ksm_clock_fn clock;
+    void *clock_arg;
+    /* Full-scan tracking: the previous sample's full_scans, if any. */
+    bool have_prev_scans;
+    uint64_t prev_scans;
+    /* The last sample in which full_scans advanced, if any. */
+    bool have_advance;
+    uint64_t advance_scans;
+    uint64_t advance_ns;
+    /* The duration derived from the last two advances, if any. */
+    bool have_duration;
+    double duration_seconds;
+};
+
+static uint64_t monotonic_ns(void *arg)
+{
+    struct timespec ts;
+
+    (void)arg;
+    /* CLOCK_MONOTONIC cannot fail with a valid pointer. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static void close_files(struct ksm_sampler *s)
+{
+    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
+        if (s->fd[f] >= 0)
+            close(s->fd[f]);
+        s->fd[f] = FD_ABSENT;
+    }
+    if (s->dirfd >= 0)
+        close(s->dirfd);
+    s->dirfd = -1;
+}
+
+static int open_field(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+    if (fd >= 0)
+        return fd;
+    return errno == ENOENT ? FD_ABSENT : FD_RETRY;
+}
+
+/* Opens the directory and every file in it; returns 0 or a negative errno. */
+static int open_files(struct ksm_sampler *s)
+{
+    int dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dirfd < 0)
+        return -errno;
+    s->dirfd = dirfd;
+    for (int f = 0; f < KSM_FIELD_COUNT; f++)
+        s->fd[f] = open_field(dirfd, ksm_field_names[f]);
+    return 0;
+}
+
+int ksm_sampler_new(const struct ksm_sampler_config *config,
+                    struct ksm_sampler **out)
+{
+    static const struct ksm_sampler_config defaults = {0};
+    const struct ksm_sampler_config *c = config ? config : &defaults;
+    const char *root = c->sysfs_root ? c->sysfs_root : "/sys";
+    struct ksm_sampler *s;
+    uint64_t page = c->page_size;
+    size_t len;
+
+    if (root[0] == '\0')
+        return -EINVAL;
+    if (page == 0) {
+        long sys = sysconf(_SC_PAGESIZE);
+
+        page = sys > 0 ? (uint64_t)sys : 4096;
+    }
+    if ((page & (page - 1)) != 0)
+        return -EINVAL;
+
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    len = strlen(root);
+    /* "/" and "/sys/" must not give a doubled slash in log messages. */
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    if (len == 1)
+        len = 0;
+    s->path = malloc(len + sizeof(KSM_SUBDIR));
+    if (!s->path) {
+        free(s);
+        return -ENOMEM;
+    }
+    memcpy(s->path, root, len);
+    memcpy(s->path + len, KSM_SUBDIR, sizeof(KSM_SUBDIR));
+    s->dirfd = -1;
+    for (int f = 0; f < KSM_FIELD_COUNT; f++)
+        s->fd[f] = FD_ABSENT;
+    s->page_size = page;
+    s->rmap_item_size = c->rmap_item_size
+                            ? c->rmap_item_size
+                            : (sizeof(void *) == 8 ? 64 : 32);
+    s->clock = c->clock ? c->clock : monotonic_ns;
+    s->clock_arg = c->clock_arg;
+    *out = s;
+    return 0;
+}
+
+void ksm_sampler_free(struct ksm_sampler *s)
+{
+    if (!s)
+        return;
+    close_files(s);
+    free(s->path);
+    free(s);
+}
+
+const char *ksm_sampler_path(const struct ksm_sampler *s)
+{
+    return s->path;
+}
+
+int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
+{
+    ssize_t n;
+
+    do {
+        n = pread(fd, buf, cap, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if ((size_t)n == cap)
+        return -EOVERFLOW;
+    *len = (size_t)n;
+    return 0;
+}
+
+static int parse_field(struct ksm_sample *out, int f, const char *buf,
+                       size_t n)
+{
+    switch (ksm_field_formats[f]) {
+    case KSM_FMT_I64:
+        return ksm_parse_i64(buf, n, &out->value[f].i);
+    case KSM_FMT_SELECTION:
+        return ksm_parse_selection(buf, n, &out->advisor_mode);
+    case KSM_FMT_U64:
+        break;
+    }
+    return ksm_parse_u64(buf, n, &out->value[f].u);
+}
+
+/*
+ * Errors of read() that mean the file itself is gone: sysfs answers ENODEV
+ * for an attribute that was removed while open.
+ */
+static bool is_gone(int err)
+{
+    return err == -ENODEV || err == -ENOENT || err == -ESTALE;
+}
+
+/* Reads every file; returns how many were found gone. */
+static int read_fields(struct ksm_sampler *s, struct ksm_sample *out)
+{
+    char buf[READ_BUF];
+    int gone = 0;
+
+    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
+        size_t n = 0;
+        int err;
+
+        if (s->fd[f] == FD_RETRY)
+            s->fd[f] = open_field(s->dirfd, ksm_field_names[f]);
+        if (s->fd[f] == FD_ABSENT)
+            continue;
+        out->exists |= KSM_FIELD_BIT(f);
+        if (s->fd[f] == FD_RETRY)
+            err = -EACCES;
+        else
+            err = ksm_read_fd(s->fd[f], buf, sizeof(buf), &n);
+        if (err == 0)
+            err = parse_field(out, f, buf, n);
+        if (err == 0) {
+            out->present |= KSM_FIELD_BIT(f);
+            continue;
+        }
+        if (is_gone(err))
+            gone++;
+        out->failed |= KSM_FIELD_BIT(f);
+        out->error[f] = err;
+    }
+    return gone;
+}
+
+/*
+ * True when the open directory has been removed.  Regular file systems keep
+ * serving the old contents through open descriptors, so this is asked
+ * explicitly; sysfs also answers ENODEV on the files themselves.
+ */
+static bool dir_removed(const struct ksm_sampler *s)
+{
+    struct stat st;
+
+    return fstat(s->dirfd, &st) != 0 || st.st_nlink == 0;
+}
+
+/*
+ * The full-scan duration of METRICS.md: the time between the two most recent
+ * samples in which full_scans advanced, divided by how far it advanced.
+ */
+static void track_full_scans(struct ksm_sampler *s, struct ksm_sample *out)
+{
+    uint64_t scans;
+
+    if (!(out->present & KSM_FIELD_BIT(KSM_FULL_SCANS)))
+        return;
+    scans = out->value[KSM_FULL_SCANS].u;
+    if (s->have_prev_scans && scans < s->prev_scans) {
+        /* Not the same counter any more: forget what it said. */
+        s->have_advance = false;
+        s->have_duration = false;
+    } else if (s->have_prev_scans && scans > s->prev_scans) {
+        if (s->have_advance && out->timestamp_ns > s->advance_ns) {
+            s->duration_seconds =
+                (double)(out->timestamp_ns - s->advance_ns) / 1e9 /
+                (double)(scans - s->advance_scans);
+            s->have_duration = true;
+        }
+        s->have_advance = true;
+        s->advance_scans = scans;
+        s->advance_ns = out->timestamp_ns;
+    }
+    s->have_prev_scans = true;
+    s->prev_scans = scans;
+    out->has_full_scan_duration = s->have_duration;
+    out->full_scan_duration_seconds = s->duration_seconds;
+}
+
+int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
+{
+    int err = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->timestamp_ns = s->clock(s->clock_arg);
+    out->page_size = s->page_size;
+    out->rmap_item_size = s->rmap_item_size;
+
+    if (s->dirfd >= 0 && dir_removed(s))
+        close_files(s);
+    if (s->dirfd < 0)
+        err = open_files(s);
+    if (err == 0 && read_fields(s, out) > 0 && out->exists == out->failed) {
+        /*
+         * Every file that exists answering "gone" means the directory went
+         * away under us (sysfs remounted): start afresh, once, this sample.
+         */
+        close_files(s);
+        memset(out->error, 0, sizeof(out->error));
+        out->present = out->exists = out->failed = 0;
+        err = open_files(s);
+        if (err == 0)
+            read_fields(s, out);
+    }
+    if (err) {
+        out->up = false;
+        memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));
+        return err;
+    }
+    for (int f = 0; f < KSM_FIELD_COUNT; f++)
+        if (out->failed & KSM_FIELD_BIT(f))
+            s->read_errors[f]++;
+    memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));
+    out->up = true;
+    track_full_scans(s, out);
+    return 0;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Nanoseconds per full KSM sample: the sampler against a bare pread floor and
+ * a naive open/read/close loop over the same files, interleaved in one run. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksm/render.h"
+#include "ksm/sampler.h"
+
+#define ROUNDS 7
+
+static double now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+struct files {
+    char path[KSM_FIELD_COUNT][512];
+    int fd[KSM_FIELD_COUNT];
+    int n;
+};
+
+/* The floor: descriptors kept open, one pread each, nothing parsed. */
+static void floor_read(struct files *f)
+{
+    char buf[64];
+
+    for (int i = 0; i < f->n; i++)
+        if (pread(f->fd[i], buf, sizeof(buf), 0) < 0)
+            abort();
+}
+
+/* What a simple collector does: open, read, close and strtoull per file. */
+static unsigned long long naive_read(struct files *f)
+{
+    unsigned long long sum = 0;
+    char buf[64];
+
+    for (int i = 0; i < f->n; i++) {
+        int fd = open(f->path[i], O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+            abort();
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n < 0)
+            abort();
+        buf[n] = '\0';
+        sum += strtoull(buf, NULL, 10);
+    }
+    return sum;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = argc > 1 ? argv[1] : "/sys";
+    long iters = argc > 2 ? strtol(argv[2], NULL, 10) : 20000;
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    double t_floor[ROUNDS], t_sampler[ROUNDS], t_naive[ROUNDS],
+        t_render[ROUNDS];
+    struct ksm_sampler *sampler;
+    struct ksm_sample sample;
+    struct ksm_buf buf = {0};
+    struct files f = {.n = 0};
+    volatile unsigned long long sink = 0;
+
+    if (iters <= 0 || ksm_sampler_new(&cfg, &sampler) != 0 ||
+        ksm_sampler_read(sampler, &sample) != 0) {
+        fprintf(stderr, "bench_sampler: cannot read %s/kernel/mm/ksm\n", root);
+        return 1;
+    }
+    for (int i = 0; i < KSM_FIELD_COUNT; i++) {
+        if (!(sample.exists & KSM_FIELD_BIT(i)))
+            continue;
+        snprintf(f.path[f.n], sizeof(f.path[0]), "%s/%s",
+                 ksm_sampler_path(sampler), ksm_field_names[i]);
+        f.fd[f.n] = open(f.path[f.n], O_RDONLY | O_CLOEXEC);
+        if (f.fd[f.n] < 0)
+            return 1;
+        f.n++;
+    }
+
+    /* Interleaved rounds so that noise on this shared machine hits all. */
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = now_ns();
+
+        for (long i = 0; i < iters; i++)
+            floor_read(&f);
+        t_floor[r] = (now_ns() - t0) / (double)iters;
+        t0 = now_ns();
+        for (long i = 0; i < iters; i++)
+            ksm_sampler_read(sampler, &sample);
+        t_sampler[r] = (now_ns() - t0) / (double)iters;
+        t0 = now_ns();
+        for (long i = 0; i < iters; i++)
+            sink += naive_read(&f);
+        t_naive[r] = (now_ns() - t0) / (double)iters;
+        t0 = now_ns();
+        for (long i = 0; i < iters; i++) {
+            buf.len = 0;
+            ksm_render(&buf, &sample, KSM_FORMAT_TEXT);
+        }
+        t_render[r] = (now_ns() - t0) / (double)iters;
+    }
+    qsort(t_floor, ROUNDS, sizeof(double), cmp_double);
+    qsort(t_sampler, ROUNDS, sizeof(double), cmp_double);
+    qsort(t_naive, ROUNDS, sizeof(double), cmp_double);
+    qsort(t_render, ROUNDS, sizeof(double), cmp_double);
+
+    printf("KSM sampler on %s: %d files, %ld samples x %d rounds, medians\n",
+           ksm_sampler_path(sampler), f.n, iters, ROUNDS);
+    printf("  %-34s %10.0f ns/sample\n", "floor (kept-open pread, no parse)",
+           t_floor[ROUNDS / 2]);
+    printf("  %-34s %10.0f ns/sample  %.2fx floor\n", "ksm_sampler_read",
+           t_sampler[ROUNDS / 2], t_sampler[ROUNDS / 2] / t_floor[ROUNDS / 2]);
+    printf("  %-34s %10.0f ns/sample  %.2fx slower than the sampler\n",
+           "naive open/read/close + strtoull", t_naive[ROUNDS / 2],
+           t_naive[ROUNDS / 2] / t_sampler[ROUNDS / 2]);
+    printf("  %-34s %10.0f ns/body (%zu bytes)\n", "ksm_render (text format)",
+           t_render[ROUNDS / 2], buf.len);
+    ksm_buf_free(&buf);
+    ksm_sampler_free(sampler);
+    for (int i = 0; i < f.n; i++)
+        close(f.fd[i]);
+    return sink == 42 ? 2 : 0;
+}

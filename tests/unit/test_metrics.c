@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the metric table: its invariants and the derived values. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "ksm/metrics.h"
+#include "testutil.h"
+
+static const struct ksm_metric *find(const char *name)
+{
+    for (size_t i = 0; i < ksm_metrics_count; i++)
+        if (strcmp(ksm_metrics[i].name, name) == 0)
+            return &ksm_metrics[i];
+    ck_abort_msg("no metric %s", name);
+    return NULL;
+}
+
+#define MAX_SERIES 64
+
+struct captured {
+    size_t n;
+    struct ksm_value v[MAX_SERIES];
+    char label[MAX_SERIES][64];
+};
+
+static void capture(void *arg, const struct ksm_metric *m,
+                    const struct ksm_label *labels, size_t nlabels,
+                    const struct ksm_value *v)
+{
+    struct captured *c = arg;
+
+    (void)m;
+    ck_assert_uint_lt(c->n, MAX_SERIES);
+    c->v[c->n] = *v;
+    c->label[c->n][0] = '\0';
+    if (nlabels == 1)
+        snprintf(c->label[c->n], sizeof(c->label[0]), "%s=%s", labels[0].name,
+                 labels[0].value);
+    c->n++;
+}
+
+static struct captured visit(const char *name, const struct ksm_sample *s)
+{
+    struct captured c = {0};
+    size_t n = ksm_metric_visit(find(name), s, capture, &c);
+
+    ck_assert_uint_eq(n, c.n);
+    return c;
+}
+
+/* The one value of a single-series metric, which must be present. */
+static struct ksm_value one(const char *name, const struct ksm_sample *s)
+{
+    struct captured c = visit(name, s);
+
+    ck_assert_msg(c.n == 1, "%s: %zu series", name, c.n);
+    return c.v[0];
+}
+
+static void assert_u64(const char *name, const struct ksm_sample *s,
+                       uint64_t want)
+{
+    struct ksm_value v = one(name, s);
+
+    ck_assert_msg(v.kind == KSM_VALUE_U64, "%s: kind %d", name, v.kind);
+    ck_assert_msg(v.u == want, "%s: %llu, want %llu", name,
+                  (unsigned long long)v.u, (unsigned long long)want);
+}
+
+static void assert_double(const char *name, const struct ksm_sample *s,
+                          double want)
+{
+    struct ksm_value v = one(name, s);
+
+    ck_assert_msg(v.kind == KSM_VALUE_DOUBLE, "%s: kind %d", name, v.kind);
+    if (isnan(want))
+        ck_assert_msg(isnan(v.d), "%s: %g, want NaN", name, v.d);
+    else
+        ck_assert_msg(fabs(v.d - want) <= 1e-12 * fabs(want), "%s: %.17g, "
+                      "want %.17g", name, v.d, want);
+}
+
+static void assert_absent(const char *name, const struct ksm_sample *s)
+{
+    ck_assert_msg(visit(name, s).n == 0, "%s is present", name);
+}
+
+static int valid_name(const char *n)
+{
+    if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
+        return 0;
+    for (; *n; n++)
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+              (*n >= '0' && *n <= '9') || *n == '_'))
+            return 0;
+    return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+START_TEST(test_table_invariants)
+{
+    ck_assert_uint_gt(ksm_metrics_count, 30);
+    for (size_t i = 0; i < ksm_metrics_count; i++) {
+        const struct ksm_metric *m = &ksm_metrics[i];
+        char base[128];
+
+        ck_assert_msg(valid_name(m->name), "invalid name %s", m->name);
+        ck_assert_msg(strncmp(m->name, "ksm_", 4) == 0, "%s", m->name);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_msg(strcmp(m->name, ksm_metrics[j].name) != 0,
+                          "duplicate %s", m->name);
+        ck_assert_msg(m->help && m->help[0], "%s: no help", m->name);
+        ck_assert_msg(!strchr(m->help, '\n'), "%s: help spans lines", m->name);
+        ck_assert_msg((m->type == KSM_COUNTER) == ends_with(m->name, "_total"),
+                      "%s: counters, and only counters, end in _total",
+                      m->name);
+        snprintf(base, sizeof(base), "%s", m->name);
+        if (ends_with(base, "_total"))
+            base[strlen(base) - 6] = '\0';
+        if (strstr(m->name, "_bytes"))
+            ck_assert_msg(m->unit && strcmp(m->unit, "bytes") == 0,
+                          "%s: bytes without the unit", m->name);
+        if (strstr(m->name, "_seconds"))
+            ck_assert_msg(m->unit && strcmp(m->unit, "seconds") == 0,
+                          "%s: seconds without the unit", m->name);
+        if (m->unit) {
+            char suffix[64];
+
+            snprintf(suffix, sizeof(suffix), "_%s", m->unit);
+            ck_assert_msg(ends_with(base, suffix), "%s: unit %s not a suffix",
+                          m->name, m->unit);
+        }
+        if (m->field < 0)
+            ck_assert_msg(m->series != NULL, "%s: no source", m->name);
+        else
+            ck_assert_msg(m->field < KSM_FIELD_COUNT && m->divisor >= 1,
+                          "%s: bad field", m->name);
+        if (m->collectd_type)
+            ck_assert_msg(m->collectd_instance != NULL, "%s", m->name);
+        for (size_t j = 0; j < i && m->collectd_type; j++) {
+            const struct ksm_metric *o = &ksm_metrics[j];
+
+            ck_assert_msg(!o->collectd_type ||
+                              strcmp(o->collectd_type, m->collectd_type) ||
+                              strcmp(o->collectd_instance,
+                                     m->collectd_instance),
+                          "%s and %s share a collectd identifier", m->name,
+                          o->name);
+        }
+    }
+}
+END_TEST
+
+/* Every field of the sampler is reported by some metric. */
+START_TEST(test_every_field_reported)
+{
+    struct ksm_sample s;
+    uint32_t seen = 0;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
+        struct ksm_sample one_field = s;
+
+        one_field.present = KSM_FIELD_BIT(f);
+        for (size_t i = 0; i < ksm_metrics_count; i++) {
+            const struct ksm_metric *m = &ksm_metrics[i];
+            struct captured c = {0};
+
+            if (strcmp(m->name, "ksm_read_errors_total") == 0 ||
+                strcmp(m->name, "ksm_up") == 0)
+                continue;
+            ksm_metric_visit(m, &one_field, capture, &c);
+            if (c.n > 0)
+                seen |= KSM_FIELD_BIT(f);
+        }
+    }
+    ck_assert_uint_eq(seen, (UINT32_C(1) << KSM_FIELD_COUNT) - 1);
+}
+END_TEST
+
+/* collectd types must exist in the stock types.db, so no TypesDB change. */
+START_TEST(test_collectd_types_exist)
+{
+    FILE *f = fopen("/usr/share/collectd/types.db", "r");
+    char line[512];
+    static char types[1024][64];
+    size_t ntypes = 0;
+
+    if (!f)
+        return; /* collectd is not installed: the plugin is not built. */
+    while (fgets(line, sizeof(line), f) && ntypes < 1024) {
+        size_t n = strcspn(line, " \t\n");
+
+        if (line[0] == '#' || n == 0 || n >= sizeof(types[0]))
+            continue;
+        memcpy(types[ntypes], line, n);
+        types[ntypes++][n] = '\0';
+    }
+    fclose(f);
+    for (size_t i = 0; i < ksm_metrics_count; i++) {
+        const char *t = ksm_metrics[i].collectd_type;
+        int found = 0;
+
+        for (size_t j = 0; t && j < ntypes && !found; j++)
+            found = strcmp(types[j], t) == 0;
+        ck_assert_msg(!t || found, "%s: type %s not in types.db",
+                      ksm_metrics[i].name, t);
+    }
+}
+END_TEST
+
+START_TEST(test_typical_values)
+{
+    struct ksm_sample s;
+    struct captured c;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    assert_u64("ksm_pages_sharing", &s, 196608);
+    assert_u64("ksm_full_scans_total", &s, 42);
+    assert_u64("ksm_up", &s, 1);
+    /* (196608 + 512) * 4096 */
+    assert_u64("ksm_saved_bytes", &s, 807403520);
+    /* 196608 / 24576 */
+    assert_double("ksm_sharing_ratio", &s, 8.0);
+    /* 49152 / 196608 */
+    assert_double("ksm_unshared_ratio", &s, 0.25);
+    /* 196608 / (24576 + 196608 + 49152 + 1024) */
+    assert_double("ksm_savings_ratio", &s, 196608.0 / 271360.0);
+    /* 271360 * 64 */
+    assert_u64("ksm_rmap_overhead_bytes", &s, 17367040);
+    assert_double("ksm_sleep_seconds", &s, 0.02);
+    assert_double("ksm_stable_node_chains_prune_seconds", &s, 2.0);
+    assert_double("ksm_advisor_max_cpu_ratio", &s, 0.7);
+    assert_u64("ksm_advisor_target_scan_time_seconds", &s, 200);
+    assert_absent("ksm_full_scan_duration_seconds", &s);
+
+    c = visit("ksm_general_profit_bytes", &s);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.v[0].kind, KSM_VALUE_I64);
+    ck_assert_int_eq(c.v[0].i, 788060480);
+
+    c = visit("ksm_advisor_mode", &s);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_str_eq(c.label[0], "mode=none");
+    ck_assert_uint_eq(c.v[0].u, 1);
+    ck_assert_str_eq(c.label[1], "mode=scan-time");
+    ck_assert_uint_eq(c.v[1].u, 0);
+
+    c = visit("ksm_read_errors_total", &s);
+    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT);
+    for (size_t i = 0; i < c.n; i++)
+        ck_assert_uint_eq(c.v[i].u, 0);
+}
+END_TEST
+
+START_TEST(test_page_size_scales)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    s.page_size = 65536;
+    s.rmap_item_size = 32;
+    assert_u64("ksm_saved_bytes", &s, UINT64_C(197120) * 65536);
+    assert_u64("ksm_rmap_overhead_bytes", &s, UINT64_C(271360) * 32);
+}
+END_TEST
+
+START_TEST(test_zero_pages_absent)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("no_general_profit", &s), 0);
+    assert_absent("ksm_general_profit_bytes", &s);
+    assert_absent("ksm_zero_pages", &s);
+    /* ksm_zero_pages counts as 0: 196608 * 4096 */
+    assert_u64("ksm_saved_bytes", &s, 805306368);
+}
+END_TEST
+
+START_TEST(test_nan_ratios)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("no_shared", &s), 0);
+    assert_double("ksm_sharing_ratio", &s, NAN);
+    /* 49152 unshared over 0 sharing: x/0 is NaN too. */
+    assert_double("ksm_unshared_ratio", &s, NAN);
+    assert_double("ksm_savings_ratio", &s, 0.0);
+    assert_u64("ksm_saved_bytes", &s, 0);
+
+    ck_assert_int_eq(read_fixture("stopped", &s), 0);
+    assert_double("ksm_sharing_ratio", &s, NAN);
+    assert_double("ksm_unshared_ratio", &s, NAN);
+    assert_double("ksm_savings_ratio", &s, NAN);
+    assert_u64("ksm_rmap_overhead_bytes", &s, 0);
+}
+END_TEST
+
+START_TEST(test_negative_profit)
+{
+    struct ksm_sample s;
+    struct captured c;
+
+    ck_assert_int_eq(read_fixture("negative_profit", &s), 0);
+    c = visit("ksm_general_profit_bytes", &s);
+    ck_assert_int_eq(c.v[0].kind, KSM_VALUE_I64);
+    ck_assert_int_eq(c.v[0].i, -1234567);
+    /* pages_sharing 0, pages_shared 64: nothing shares, ratio 0. */
+    assert_double("ksm_sharing_ratio", &s, 0.0);
+    assert_double("ksm_unshared_ratio", &s, NAN);
+}
+END_TEST
+
+/* Counts too large for 64-bit bytes become doubles, never wrap. */
+START_TEST(test_huge_values)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("max_u64", &s), 0);
+    assert_u64("ksm_pages_scanned_total", &s, UINT64_MAX);
+    assert_double("ksm_saved_bytes", &s,
+                  (18446744073709551615.0 - 9223372036854775808.0) * 4096);
+    assert_double("ksm_rmap_overhead_bytes", &s,
+                  (2 * 18446744073709551615.0 + 49152 + 1024) * 64);
+    assert_double("ksm_sharing_ratio", &s, 1.0);
+
+    s.value[KSM_ZERO_PAGES].i = 0;
+    s.value[KSM_PAGES_SHARING].u = UINT64_C(1) << 52;
+    assert_double("ksm_saved_bytes", &s, 4096.0 * 4503599627370496.0);
+    s.value[KSM_PAGES_SHARING].u = UINT64_C(1) << 51;
+    assert_u64("ksm_saved_bytes", &s, UINT64_C(1) << 63);
+}
+END_TEST
+
+START_TEST(test_missing_directory)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("does-not-exist", &s), -ENOENT);
+    for (size_t i = 0; i < ksm_metrics_count; i++) {
+        const struct ksm_metric *m = &ksm_metrics[i];
+        struct captured c = {0};
+
+        ksm_metric_visit(m, &s, capture, &c);
+        if (strcmp(m->name, "ksm_up") == 0) {
+            ck_assert_uint_eq(c.n, 1);
+            ck_assert_uint_eq(c.v[0].u, 0);
+        } else {
+            ck_assert_msg(c.n == 0, "%s present without KSM", m->name);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_garbage_errors)
+{
+    struct ksm_sample s;
+    struct captured c;
+    int bad = 0;
+
+    ck_assert_int_eq(read_fixture("garbage", &s), 0);
+    assert_absent("ksm_pages_shared", &s);
+    assert_absent("ksm_saved_bytes", &s);
+    assert_absent("ksm_sharing_ratio", &s);
+    assert_absent("ksm_advisor_mode", &s);
+    assert_absent("ksm_general_profit_bytes", &s);
+    assert_u64("ksm_pages_to_scan", &s, 100);
+    c = visit("ksm_read_errors_total", &s);
+    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT);
+    for (size_t i = 0; i < c.n; i++) {
+        bad += c.v[i].u == 1;
+        if (strcmp(c.label[i], "file=pages_scanned") == 0)
+            ck_assert_uint_eq(c.v[i].u, 1);
+        if (strcmp(c.label[i], "file=pages_to_scan") == 0)
+            ck_assert_uint_eq(c.v[i].u, 0);
+    }
+    ck_assert_int_eq(bad, 11);
+}
+END_TEST
+
+START_TEST(test_value_to_double)
+{
+    struct ksm_value u = {.kind = KSM_VALUE_U64, .u = 7};
+    struct ksm_value i = {.kind = KSM_VALUE_I64, .i = -7};
+    struct ksm_value d = {.kind = KSM_VALUE_DOUBLE, .d = 0.5};
+
+    ck_assert_double_eq(ksm_value_to_double(&u), 7.0);
+    ck_assert_double_eq(ksm_value_to_double(&i), -7.0);
+    ck_assert_double_eq(ksm_value_to_double(&d), 0.5);
+}
+END_TEST
+
+static Suite *metrics_suite(void)
+{
+    Suite *s = suite_create("metrics");
+    TCase *tc = tcase_create("table");
+
+    tcase_add_test(tc, test_table_invariants);
+    tcase_add_test(tc, test_every_field_reported);
+    tcase_add_test(tc, test_collectd_types_exist);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("derived");
+    tcase_add_test(tc, test_typical_values);
+    tcase_add_test(tc, test_page_size_scales);
+    tcase_add_test(tc, test_zero_pages_absent);
+    tcase_add_test(tc, test_nan_ratios);
+    tcase_add_test(tc, test_negative_profit);
+    tcase_add_test(tc, test_huge_values);
+    tcase_add_test(tc, test_value_to_double);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("absent");
+    tcase_add_test(tc, test_missing_directory);
+    tcase_add_test(tc, test_garbage_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(metrics_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the sampler against fake sysfs trees. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <check.h>
+
+#include "ksm/sampler.h"
+#include "testutil.h"
+
+#define B(f)      KSM_FIELD_BIT(f)
+#define ALL_BITS  ((UINT32_C(1) << KSM_FIELD_COUNT) - 1)
+
+START_TEST(test_typical)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    ck_assert(s.up);
+    ck_assert_uint_eq(s.present, ALL_BITS);
+    ck_assert_uint_eq(s.exists, ALL_BITS);
+    ck_assert_uint_eq(s.failed, 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARED].u, 24576);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 196608);
+    ck_assert_uint_eq(s.value[KSM_PAGES_UNSHARED].u, 49152);
+    ck_assert_uint_eq(s.value[KSM_PAGES_VOLATILE].u, 1024);
+    ck_assert_int_eq(s.value[KSM_ZERO_PAGES].i, 512);
+    ck_assert_uint_eq(s.value[KSM_FULL_SCANS].u, 42);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SCANNED].u, 123456789);
+    ck_assert_int_eq(s.value[KSM_GENERAL_PROFIT].i, 788060480);
+    ck_assert_uint_eq(s.value[KSM_SLEEP_MILLISECS].u, 20);
+    ck_assert_uint_eq(s.value[KSM_ADVISOR_MAX_PAGES_TO_SCAN].u, 30000);
+    ck_assert_uint_eq(s.advisor_mode.count, 2);
+    ck_assert_uint_eq(s.advisor_mode.selected, 0);
+    ck_assert_str_eq(s.advisor_mode.names[0], "none");
+    ck_assert_str_eq(s.advisor_mode.names[1], "scan-time");
+    ck_assert_uint_eq(s.page_size, 4096);
+    ck_assert_uint_eq(s.rmap_item_size, 64);
+    ck_assert(!s.has_full_scan_duration);
+}
+END_TEST
+
+START_TEST(test_stopped)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("stopped", &s), 0);
+    ck_assert_uint_eq(s.present, ALL_BITS);
+    ck_assert_uint_eq(s.value[KSM_RUN].u, 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 0);
+    ck_assert_int_eq(s.value[KSM_GENERAL_PROFIT].i, 0);
+}
+END_TEST
+
+/* The original five statistics and three tunables, and nothing else. */
+START_TEST(test_old_kernel)
+{
+    const uint32_t want = B(KSM_PAGES_SHARED) | B(KSM_PAGES_SHARING) |
+                          B(KSM_PAGES_UNSHARED) | B(KSM_PAGES_VOLATILE) |
+                          B(KSM_FULL_SCANS) | B(KSM_RUN) |
+                          B(KSM_PAGES_TO_SCAN) | B(KSM_SLEEP_MILLISECS);
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("old_kernel", &s), 0);
+    ck_assert(s.up);
+    ck_assert_uint_eq(s.present, want);
+    ck_assert_uint_eq(s.exists, want);
+    ck_assert_uint_eq(s.failed, 0);
+    for (int f = 0; f < KSM_FIELD_COUNT; f++)
+        ck_assert_uint_eq(s.read_errors[f], 0);
+}
+END_TEST
+
+START_TEST(test_non_numa)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("non_numa", &s), 0);
+    ck_assert_uint_eq(s.present, ALL_BITS & ~B(KSM_MERGE_ACROSS_NODES));
+    ck_assert_uint_eq(s.exists, ALL_BITS & ~B(KSM_MERGE_ACROSS_NODES));
+    ck_assert_uint_eq(s.failed, 0);
+}
+END_TEST
+
+START_TEST(test_negative_profit)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("negative_profit", &s), 0);
+    ck_assert(s.present & B(KSM_GENERAL_PROFIT));
+    ck_assert_int_eq(s.value[KSM_GENERAL_PROFIT].i, -1234567);
+}
+END_TEST
+
+START_TEST(test_max_u64)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("max_u64", &s), 0);
+    ck_assert_uint_eq(s.present, ALL_BITS);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SCANNED].u, UINT64_MAX);
+    ck_assert_uint_eq(s.value[KSM_FULL_SCANS].u, UINT64_MAX);
+    ck_assert_int_eq(s.value[KSM_GENERAL_PROFIT].i, INT64_MAX);
+    ck_assert_int_eq(s.value[KSM_ZERO_PAGES].i, INT64_MIN);
+}
+END_TEST
+
+/* Each bad file is absent and counted; every other file still reports. */
+START_TEST(test_garbage)
+{
+    static const struct {
+        enum ksm_field f;
+        int err;
+    } bad[] = {
+        {KSM_PAGES_SHARED, -EINVAL},      /* empty */
+        {KSM_PAGES_SHARING, -EINVAL},     /* text */
+        {KSM_PAGES_UNSHARED, -ERANGE},    /* 2^64 */
+        {KSM_PAGES_VOLATILE, -EINVAL},    /* -1 in an unsigned file */
+        {KSM_FULL_SCANS, -EINVAL},        /* trailing junk */
+        {KSM_PAGES_SCANNED, -EOVERFLOW},  /* 100 kB of digits */
+        {KSM_STABLE_NODE_DUPS, -EINVAL},  /* leading blank */
+        {KSM_RUN, -EINVAL},               /* '+' */
+        {KSM_SLEEP_MILLISECS, -EINVAL},   /* two newlines */
+        {KSM_GENERAL_PROFIT, -ERANGE},    /* 2^63 in a signed file */
+        {KSM_ADVISOR_MODE, -EINVAL},      /* nothing selected */
+    };
+    struct ksm_sampler_config cfg = {.sysfs_root = fixture("garbage")};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+    uint32_t failed = 0;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        failed |= B(bad[i].f);
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    for (unsigned round = 1; round <= 2; round++) {
+        ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+        ck_assert(s.up);
+        ck_assert_uint_eq(s.exists, ALL_BITS);
+        ck_assert_uint_eq(s.failed, failed);
+        ck_assert_uint_eq(s.present, ALL_BITS & ~failed);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            ck_assert_msg(s.error[bad[i].f] == bad[i].err, "%s: %d, want %d",
+                          ksm_field_names[bad[i].f], s.error[bad[i].f],
+                          bad[i].err);
+            ck_assert_uint_eq(s.read_errors[bad[i].f], round);
+        }
+        ck_assert_uint_eq(s.read_errors[KSM_PAGES_TO_SCAN], 0);
+        ck_assert_uint_eq(s.value[KSM_PAGES_TO_SCAN].u, 100);
+        ck_assert_int_eq(s.value[KSM_ZERO_PAGES].i, 512);
+    }
+    ksm_sampler_free(sp);
+}
+END_TEST
+
+START_TEST(test_missing_directory)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("does-not-exist", &s), -ENOENT);
+    ck_assert(!s.up);
+    ck_assert_uint_eq(s.present, 0);
+    ck_assert_uint_eq(s.exists, 0);
+    ck_assert_uint_eq(s.failed, 0);
+}
+END_TEST
+
+/* A file that exists but cannot be read (here a directory) is an error. */
+START_TEST(test_unreadable_file)
+{
+    char root[4096], ksm[4096];
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "7\n");
+    {
+        char dir[4096];
+
+        join(dir, ksm, "/pages_shared");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+    }
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING));
+    ck_assert_uint_eq(s.failed, B(KSM_PAGES_SHARED));
+    ck_assert_int_eq(s.error[KSM_PAGES_SHARED], -EISDIR);
+    ck_assert_uint_eq(s.read_errors[KSM_PAGES_SHARED], 1);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+/* Files are kept open and re-read: a changed value shows at once. */
+START_TEST(test_fresh_values)
+{
+    char root[4096], ksm[4096];
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "7\n");
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 7);
+    write_file(ksm, "pages_sharing", "123456\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 123456);
+    write_file(ksm, "pages_sharing", "bad\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, 0);
+    ck_assert_uint_eq(s.failed, B(KSM_PAGES_SHARING));
+    write_file(ksm, "pages_sharing", "8\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING));
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 8);
+    ck_assert_uint_eq(s.read_errors[KSM_PAGES_SHARING], 1);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+/* KSM absent at start, then present, then gone, then back. */
+START_TEST(test_directory_comes_and_goes)
+{
+    char root[4096], ksm[4096];
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), -ENOENT);
+    ck_assert(!s.up);
+
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "5\n");
+    write_file(ksm, "run", "1\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.up);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING) | B(KSM_RUN));
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 5);
+
+    rm_rf(ksm);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), -ENOENT);
+    ck_assert(!s.up);
+    ck_assert_uint_eq(s.present, 0);
+
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "9\n");
+    write_file(ksm, "pages_shared", "3\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.up);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING) | B(KSM_PAGES_SHARED));
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 9);
+    ck_assert_uint_eq(s.read_errors[KSM_PAGES_SHARING], 0);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+struct fake_clock {
+    uint64_t ns;
+};
+
+static uint64_t fake_now(void *arg)
+{
+    return ((struct fake_clock *)arg)->ns;
+}
+
+START_TEST(test_full_scan_duration)
+{
+    /* Times in seconds and full_scans; the duration expected after each. */
+    static const struct {
+        unsigned t;
+        const char *scans;
+        double want; /* < 0: absent */
+    } steps[] = {
+        {0, "10\n", -1},  /* baseline */
+        {1, "10\n", -1},  /* no advance */
+        {2, "11\n", -1},  /* first advance: nothing to measure from */
+        {5, "13\n", 1.5}, /* 3 s for 2 scans */
+        {6, "13\n", 1.5}, /* kept while nothing advances */
+        {7, "bad\n", -1}, /* full_scans absent: no duration this sample */
+        {9, "14\n", 4.0}, /* 4 s since t=5 for 1 scan */
+        {10, "3\n", -1},  /* went backwards: a different counter */
+        {11, "4\n", -1},
+        {12, "5\n", 1.0},
+    };
+    char root[4096], ksm[4096];
+    struct fake_clock clock = {0};
+    struct ksm_sampler_config cfg = {
+        .sysfs_root = root, .clock = fake_now, .clock_arg = &clock};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        clock.ns = steps[i].t * UINT64_C(1000000000);
+        write_file(ksm, "full_scans", steps[i].scans);
+        ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+        ck_assert_uint_eq(s.timestamp_ns, clock.ns);
+        if (steps[i].want < 0) {
+            ck_assert_msg(!s.has_full_scan_duration, "step %zu", i);
+        } else {
+            ck_assert_msg(s.has_full_scan_duration, "step %zu", i);
+            ck_assert_double_eq_tol(s.full_scan_duration_seconds,
+                                    steps[i].want, 1e-9);
+        }
+    }
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_config)
+{
+    struct ksm_sampler_config cfg = {.sysfs_root = "/sys/", .page_size = 65536};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "/sys/kernel/mm/ksm");
+    ksm_sampler_free(sp);
+
+    cfg.sysfs_root = "/";
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "/kernel/mm/ksm");
+    ksm_sampler_free(sp);
+
+    cfg.sysfs_root = fixture("typical");
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.page_size, 65536);
+    ck_assert(s.timestamp_ns > 0);
+    ksm_sampler_free(sp);
+
+    ck_assert_int_eq(ksm_sampler_new(NULL, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "/sys/kernel/mm/ksm");
+    ksm_sampler_free(sp);
+
+    cfg.page_size = 3000;
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), -EINVAL);
+    cfg.page_size = 4096;
+    cfg.sysfs_root = "";
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), -EINVAL);
+    cfg.sysfs_root = "relative/sys";
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "relative/sys/kernel/mm/ksm");
+    ksm_sampler_free(sp);
+    ksm_sampler_free(NULL);
+}
+END_TEST
+
+static Suite *sampler_suite(void)
+{
+    Suite *s = suite_create("sampler");
+    TCase *tc = tcase_create("fixtures");
+
+    tcase_add_test(tc, test_typical);
+    tcase_add_test(tc, test_stopped);
+    tcase_add_test(tc, test_old_kernel);
+    tcase_add_test(tc, test_non_numa);
+    tcase_add_test(tc, test_negative_profit);
+    tcase_add_test(tc, test_max_u64);
+    tcase_add_test(tc, test_garbage);
+    tcase_add_test(tc, test_missing_directory);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rereading");
+    tcase_add_test(tc, test_unreadable_file);
+    tcase_add_test(tc, test_fresh_values);
+    tcase_add_test(tc, test_directory_comes_and_goes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("derived_state");
+    tcase_add_test(tc, test_full_scan_duration);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("config");
+    tcase_add_test(tc, test_config);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(sampler_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
