@@ -25,9 +25,11 @@ configure:
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# One sample of this machine's real KSM counters, in the exposition format.
+LISTEN     ?= :10062
+
+# The exporter on this machine's real KSM counters: curl localhost:10062/metrics
 run: build
-	$(BUILD)/tests/ksm_dump $(SYSFS)
+	$(BUILD)/exporter/ksm_exporter --web.listen-address=$(LISTEN) --path.sysfs=$(SYSFS)
 
 test: test-deps configure
 	cmake --build $(BUILD) -j $(JOBS)

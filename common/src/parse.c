@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Strict decimal and selection parsers for KSM sysfs files. */
+#include "ksm/parse.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-
-#include "ksm/parse.h"
 
 /*
  * The digits are accumulated by hand rather than with strtoull(): strtoull()
@@ -124,5 +124,70 @@ int ksm_parse_selection(const char *text, size_t n, struct ksm_selection *out)
     if (!have_selected)
         return -EINVAL;
     *out = sel;
+    return 0;
+}
+
+int ksm_parse_proc_stat(const char *text, size_t n, struct ksm_proc_stat *out,
+                        char *comm, size_t comm_size)
+{
+    const char *end = text + n;
+    const char *open = memchr(text, '(', n);
+    const char *close = NULL;
+    struct ksm_proc_stat st = {0};
+    const char *p;
+    unsigned field = 3;
+
+    for (p = end; p > text; p--) {
+        if (p[-1] == ')') {
+            close = p - 1;
+            break;
+        }
+    }
+    if (!open || !close || close < open || end - close < 4 || close[1] != ' ')
+        return -EINVAL;
+    p = close + 2;
+    st.state = *p;
+    while (p < end && field <= 24) {
+        const char *tok = p;
+        uint64_t *dst = NULL;
+
+        while (p < end && *p != ' ' && *p != '\n')
+            p++;
+        switch (field) {
+        case 14:
+            dst = &st.utime;
+            break;
+        case 15:
+            dst = &st.stime;
+            break;
+        case 22:
+            dst = &st.starttime;
+            break;
+        case 23:
+            dst = &st.vsize;
+            break;
+        case 24:
+            dst = &st.rss;
+            break;
+        default:
+            break;
+        }
+        if (dst && ksm_parse_u64(tok, (size_t)(p - tok), dst) != 0)
+            return -EINVAL;
+        field++;
+        if (p < end)
+            p++;
+    }
+    if (field <= 24)
+        return -EINVAL;
+    if (comm && comm_size > 0) {
+        size_t len = (size_t)(close - open - 1);
+
+        if (len >= comm_size)
+            len = comm_size - 1;
+        memcpy(comm, open + 1, len);
+        comm[len] = '\0';
+    }
+    *out = st;
     return 0;
 }

@@ -44,6 +44,11 @@ static bool reserve(struct ksm_buf *b, size_t n)
     return true;
 }
 
+int ksm_buf_reserve(struct ksm_buf *b, size_t n)
+{
+    return reserve(b, n) ? 0 : -ENOMEM;
+}
+
 static void put(struct ksm_buf *b, const char *s, size_t n)
 {
     if (!reserve(b, n))

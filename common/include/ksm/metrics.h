@@ -17,6 +17,8 @@ enum ksm_metric_type {
 enum {
     /* A KSM tunable: the collectd plugin reports it with ReportTunables. */
     KSM_MF_TUNABLE = 1u << 0,
+    /* About the exporter process itself: the collectd plugin skips it. */
+    KSM_MF_EXPORTER = 1u << 1,
 };
 
 /* A value as exact as its source: counts stay integers, ratios are doubles. */

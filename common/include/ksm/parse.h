@@ -52,4 +52,26 @@ struct ksm_selection {
  */
 int ksm_parse_selection(const char *text, size_t n, struct ksm_selection *out);
 
+/* The fields of /proc/PID/stat that the project uses (proc(5) numbering). */
+struct ksm_proc_stat {
+    char state;         /* (3) */
+    uint64_t utime;     /* (14) clock ticks */
+    uint64_t stime;     /* (15) clock ticks */
+    uint64_t starttime; /* (22) clock ticks after boot */
+    uint64_t vsize;     /* (23) bytes */
+    uint64_t rss;       /* (24) pages */
+};
+
+/*
+ * Parses the text of /proc/PID/stat.  The command name (2) may hold any
+ * byte, spaces and ')' included, so fields are counted after the last ')'.
+ * Each used field must be a strict unsigned decimal.
+ *
+ * Returns 0 and writes *out, or -EINVAL for text that is not such a line.
+ * comm, when not NULL, receives the command name, NUL-terminated and cut to
+ * comm_size - 1 bytes.
+ */
+int ksm_parse_proc_stat(const char *text, size_t n, struct ksm_proc_stat *out,
+                        char *comm, size_t comm_size);
+
 #endif

@@ -25,6 +25,12 @@ struct ksm_buf {
 
 void ksm_buf_free(struct ksm_buf *b);
 
+/*
+ * Makes room for n more bytes after b->len.  Returns 0, or -ENOMEM with
+ * b->oom set.
+ */
+int ksm_buf_reserve(struct ksm_buf *b, size_t n);
+
 enum ksm_format {
     KSM_FORMAT_TEXT,        /* text/plain; version=0.0.4 */
     KSM_FORMAT_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */

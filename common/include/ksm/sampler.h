@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ksm/parse.h"
+#include "ksm/self.h"
 
 /*
  * Every file of <sysfs>/kernel/mm/ksm that the sampler knows.  The order is
@@ -86,6 +87,17 @@ struct ksm_sample {
     /* Constants of the sampler, copied for the derive functions. */
     uint64_t page_size;
     uint64_t rmap_item_size;
+
+    /*
+     * The exporter's own figures.  ksm_sampler_read() clears them; the
+     * exporter fills them afterwards, the collectd plugin never does.
+     */
+    const char *version;  /* build version, NULL: no build info */
+    const char *revision; /* source revision */
+    bool has_scrape_duration;
+    double scrape_duration_seconds;
+    bool has_self;
+    struct ksm_self self;
 };
 
 /* Nanoseconds from some fixed point; must never go backwards. */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* The exporter's state, shared by main.c and http.c. */
+#ifndef KSM_EXPORTER_H
+#define KSM_EXPORTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zlib.h>
+
+#include "ksm/render.h"
+#include "ksm/sampler.h"
+#include "ksm/self.h"
+#include "log.h"
+
+struct MHD_Daemon;
+struct MHD_Response;
+
+/* A rendered body, pooled: lent to libmicrohttpd until it has sent it. */
+struct body {
+    struct body *next;
+    struct exporter *owner;
+    struct ksm_buf text;
+    struct ksm_buf gz;
+};
+
+struct exporter_config {
+    const char *telemetry_path;
+    const char *sysfs;
+    const char *version;
+    const char *revision;
+    struct logger log;
+};
+
+struct exporter {
+    struct exporter_config cfg;
+    struct ksm_sampler *sampler;
+    struct ksm_self_reader *self; /* NULL when /proc/self is unreadable */
+    struct ksm_sample sample;
+
+    /* Problem tracking, so that each is logged when it starts and ends. */
+    bool seen;
+    bool was_up;
+    int dir_error;
+    uint32_t was_failed;
+    int file_error[KSM_FIELD_COUNT];
+
+    /* Bodies not lent out; all handed out and returned on the MHD thread. */
+    struct body *free_bodies;
+    z_stream z;
+    bool z_ready;
+
+    /* Responses that never change, created once and queued many times. */
+    struct MHD_Response *landing;
+    struct MHD_Response *not_found;
+    struct MHD_Response *not_allowed;
+    struct MHD_Response *internal_error;
+
+    struct MHD_Daemon *daemon;
+};
+
+/*
+ * Creates the sampler and the fixed responses.  Returns 0, or a negative
+ * errno (logged) with everything created so far released.
+ */
+int exporter_init(struct exporter *e, const struct exporter_config *cfg);
+
+/*
+ * Starts serving on listen_fd (bound and listening; owned by the daemon
+ * from here on).  Returns 0 or -EIO (logged).
+ */
+int exporter_start(struct exporter *e, int listen_fd);
+
+/* Stops the daemon if started and frees everything exporter_init made. */
+void exporter_fini(struct exporter *e);
+
+/*
+ * Which format an Accept header asks for: OpenMetrics when the client
+ * ranks application/openmetrics-text above text/plain, else text.
+ */
+enum ksm_format exporter_negotiate(const char *accept);
+
+/* Whether an Accept-Encoding header accepts gzip (with q > 0). */
+bool exporter_accepts_gzip(const char *accept_encoding);
+
+/*
+ * Bodies smaller than this are sent uncompressed: they fit one TCP segment
+ * on any usual link, so gzip would spend CPU and save no packet.
+ */
+#define GZIP_MIN_BYTES 1400
+
+#endif

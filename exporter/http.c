@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTTP side: routes, content negotiation, gzip, and the scrape itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "exporter.h"
+
+#define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
+#define CT_OPENMETRICS                                                         \
+    "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+/* One comma-separated element of an Accept or Accept-Encoding header. */
+struct item {
+    const char *name;
+    size_t len;
+    double q;
+};
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The q parameter's value, 0 to 1; a malformed one counts as 0. */
+static double parse_q(const char *p, size_t n)
+{
+    char tmp[16];
+    char *end;
+    double q;
+
+    if (n == 0 || n >= sizeof(tmp) || (p[0] != '0' && p[0] != '1'))
+        return 0;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    q = strtod(tmp, &end);
+    if (*end != '\0' || !(q >= 0 && q <= 1))
+        return 0;
+    return q;
+}
+
+/*
+ * Reads the next element at *p: "name;param=x;q=0.5".  Returns false at the
+ * end of the header.
+ */
+static bool next_item(const char **p, struct item *it)
+{
+    const char *s = *p;
+    const char *end;
+
+    while (*s == ',' || is_blank(*s))
+        s++;
+    if (*s == '\0')
+        return false;
+    end = s + strcspn(s, ",");
+    it->name = s;
+    it->len = strcspn(s, ";,");
+    while (it->len > 0 && is_blank(s[it->len - 1]))
+        it->len--;
+    it->q = 1;
+    for (const char *param = s + strcspn(s, ";,"); param < end && *param == ';';) {
+        const char *v;
+        size_t plen;
+
+        param++;
+        while (is_blank(*param))
+            param++;
+        plen = strcspn(param, ";,");
+        if (plen >= 2 && (param[0] == 'q' || param[0] == 'Q') &&
+            param[1] == '=') {
+            v = param + 2;
+            size_t vlen = plen - 2;
+
+            while (vlen > 0 && is_blank(v[vlen - 1]))
+                vlen--;
+            it->q = parse_q(v, vlen);
+        }
+        param += plen;
+    }
+    *p = end;
+    return true;
+}
+
+static bool item_is(const struct item *it, const char *name)
+{
+    return it->len == strlen(name) && strncasecmp(it->name, name, it->len) == 0;
+}
+
+enum ksm_format exporter_negotiate(const char *accept)
+{
+    double om = -1, text = -1, wild = -1;
+    int om_pos = 0, text_pos = 0, pos = 0;
+    struct item it;
+
+    if (!accept)
+        return KSM_FORMAT_TEXT;
+    while (next_item(&accept, &it)) {
+        pos++;
+        if (item_is(&it, "application/openmetrics-text")) {
+            if (it.q > om) {
+                om = it.q;
+                om_pos = pos;
+            }
+        } else if (item_is(&it, "text/plain")) {
+            if (it.q > text) {
+                text = it.q;
+                text_pos = pos;
+            }
+        } else if (item_is(&it, "text/*") || item_is(&it, "*/*")) {
+            wild = fmax(wild, it.q);
+        }
+    }
+    if (text < 0) {
+        text = wild;
+        text_pos = pos + 1;
+    }
+    if (om > 0 && (om > text || (om == text && om_pos < text_pos)))
+        return KSM_FORMAT_OPENMETRICS;
+    return KSM_FORMAT_TEXT;
+}
+
+bool exporter_accepts_gzip(const char *accept_encoding)
+{
+    double gzip = -1, star = -1;
+    struct item it;
+
+    if (!accept_encoding)
+        return false;
+    while (next_item(&accept_encoding, &it)) {
+        if (item_is(&it, "gzip") || item_is(&it, "x-gzip"))
+            gzip = fmax(gzip, it.q);
+        else if (item_is(&it, "*"))
+            star = fmax(star, it.q);
+    }
+    return (gzip >= 0 ? gzip : star) > 0;
+}
+
+static const char *errstr(int err)
+{
+    return strerror(err < 0 ? -err : err);
+}
+
+/* Logs what changed since the last scrape: problems start and end once. */
+static void note_problems(struct exporter *e, const struct ksm_sample *s,
+                          int err)
+{
+    const char *dir = ksm_sampler_path(e->sampler);
+
+    if (!s->up) {
+        if (!e->seen || e->was_up || e->dir_error != err)
+            log_kv(&e->cfg.log, LOG_WARN, "cannot read the KSM directory", 2,
+                   "path", dir, "err", errstr(err));
+        e->dir_error = err;
+        e->was_up = false;
+        e->was_failed = 0;
+        e->seen = true;
+        return;
+    }
+    if (e->seen && !e->was_up)
+        log_kv(&e->cfg.log, LOG_INFO, "the KSM directory is readable again", 1,
+               "path", dir);
+    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
+        uint32_t bit = KSM_FIELD_BIT(f);
+        char path[4096];
+
+        if (!((s->failed | e->was_failed) & bit))
+            continue;
+        if ((s->failed & bit) && (e->was_failed & bit) &&
+            s->error[f] == e->file_error[f])
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, ksm_field_names[f]);
+        if (s->failed & bit) {
+            log_kv(&e->cfg.log, LOG_WARN, "cannot read a KSM file", 2, "file",
+                   path, "err", errstr(s->error[f]));
+            e->file_error[f] = s->error[f];
+        } else {
+            log_kv(&e->cfg.log, LOG_INFO, "a KSM file is readable again", 1,
+                   "file", path);
+        }
+    }
+    e->was_failed = s->failed;
+    e->was_up = true;
+    e->seen = true;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Takes a fresh sample into e->sample, with the exporter's own figures. */
+static void scrape(struct exporter *e)
+{
+    struct ksm_sample *s = &e->sample;
+    struct timespec t0;
+    int err;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    err = ksm_sampler_read(e->sampler, s);
+    s->scrape_duration_seconds = seconds_since(&t0);
+    s->has_scrape_duration = true;
+    s->version = e->cfg.version;
+    s->revision = e->cfg.revision;
+    if (e->self && ksm_self_read(e->self, &s->self) == 0)
+        s->has_self = true;
+    note_problems(e, s, err);
+}
+
+static struct body *take_body(struct exporter *e)
+{
+    struct body *b = e->free_bodies;
+
+    if (b) {
+        e->free_bodies = b->next;
+        return b;
+    }
+    b = calloc(1, sizeof(*b));
+    if (b)
+        b->owner = e;
+    return b;
+}
+
+/* libmicrohttpd calls this once it no longer needs the body. */
+static void return_body(void *cls)
+{
+    struct body *b = cls;
+
+    b->next = b->owner->free_bodies;
+    b->owner->free_bodies = b;
+}
+
+/* Compresses b->text into b->gz; returns 0 or a negative errno. */
+static int compress_body(struct exporter *e, struct body *b)
+{
+    uLong bound;
+
+    if (!e->z_ready || deflateReset(&e->z) != Z_OK)
+        return -EIO;
+    bound = deflateBound(&e->z, (uLong)b->text.len);
+    b->gz.len = 0;
+    if (ksm_buf_reserve(&b->gz, bound) != 0)
+        return -ENOMEM;
+    e->z.next_in = (Bytef *)b->text.data;
+    e->z.avail_in = (uInt)b->text.len;
+    e->z.next_out = (Bytef *)b->gz.data;
+    e->z.avail_out = (uInt)bound;
+    if (deflate(&e->z, Z_FINISH) != Z_STREAM_END)
+        return -EIO;
+    b->gz.len = bound - e->z.avail_out;
+    return 0;
+}
+
+static enum MHD_Result queue_error(struct exporter *e,
+                                   struct MHD_Connection *c)
+{
+    return MHD_queue_response(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              e->internal_error);
+}
+
+static enum MHD_Result serve_metrics(struct exporter *e,
+                                     struct MHD_Connection *c)
+{
+    const char *accept =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const char *encoding = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    enum ksm_format fmt = exporter_negotiate(accept);
+    struct body *b = take_body(e);
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    bool gzip = false;
+    char *data;
+    size_t len;
+
+    if (!b) {
+        log_kv(&e->cfg.log, LOG_ERROR, "out of memory", 0);
+        return queue_error(e, c);
+    }
+    scrape(e);
+    b->text.len = 0;
+    b->text.oom = false;
+    if (ksm_render(&b->text, &e->sample, fmt) != 0 ||
+        ksm_render_end(&b->text, fmt) != 0) {
+        log_kv(&e->cfg.log, LOG_ERROR, "out of memory", 0);
+        return_body(b);
+        return queue_error(e, c);
+    }
+    data = b->text.data;
+    len = b->text.len;
+    if (len >= GZIP_MIN_BYTES && exporter_accepts_gzip(encoding) &&
+        compress_body(e, b) == 0 && b->gz.len < len) {
+        data = b->gz.data;
+        len = b->gz.len;
+        gzip = true;
+    }
+    r = MHD_create_response_from_buffer_with_free_callback_cls(len, data,
+                                                               return_body, b);
+    if (!r) {
+        return_body(b);
+        return queue_error(e, c);
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            fmt == KSM_FORMAT_OPENMETRICS ? CT_OPENMETRICS
+                                                          : CT_TEXT);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+    if (gzip)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *upload_data,
+                              size_t *upload_size, void **con_cls)
+{
+    struct exporter *e = cls;
+
+    (void)version;
+    (void)upload_data;
+    (void)upload_size;
+    (void)con_cls;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+        strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                  e->not_allowed);
+    if (strcmp(url, e->cfg.telemetry_path) == 0)
+        return serve_metrics(e, c);
+    if (strcmp(url, "/") == 0)
+        return MHD_queue_response(c, MHD_HTTP_OK, e->landing);
+    return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, e->not_found);
+}
+
+/* Appends s with the five HTML special characters escaped. */
+static void put_html(struct ksm_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        const char *esc = NULL;
+        char c = *s;
+
+        switch (c) {
+        case '&': esc = "&amp;"; break;
+        case '<': esc = "&lt;"; break;
+        case '>': esc = "&gt;"; break;
+        case '"': esc = "&quot;"; break;
+        case '\'': esc = "&#39;"; break;
+        default: break;
+        }
+        if (esc) {
+            size_t n = strlen(esc);
+
+            if (ksm_buf_reserve(b, n) == 0) {
+                memcpy(b->data + b->len, esc, n);
+                b->len += n;
+            }
+        } else if (ksm_buf_reserve(b, 1) == 0) {
+            b->data[b->len++] = c;
+        }
+    }
+}
+
+static struct MHD_Response *make_landing(const struct exporter_config *cfg)
+{
+    struct ksm_buf b = {0};
+    struct MHD_Response *r;
+    const char *parts[] = {
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<title>KSM Exporter</title>\n</head>\n<body>\n<h1>KSM Exporter</h1>\n"
+        "<p>Prometheus exporter for Linux Kernel Samepage Merging.</p>\n"
+        "<p>Version: ",
+        cfg->version, " (revision: ", cfg->revision,
+        ")</p>\n<ul>\n<li><a href=\"", cfg->telemetry_path,
+        "\">Metrics</a></li>\n</ul>\n</body>\n</html>\n",
+    };
+
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (i % 2 == 0) {
+            size_t n = strlen(parts[i]);
+
+            if (ksm_buf_reserve(&b, n) == 0) {
+                memcpy(b.data + b.len, parts[i], n);
+                b.len += n;
+            }
+        } else {
+            put_html(&b, parts[i]);
+        }
+    }
+    if (b.oom) {
+        ksm_buf_free(&b);
+        return NULL;
+    }
+    r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        ksm_buf_free(&b);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/html; charset=utf-8");
+    return r;
+}
+
+static struct MHD_Response *make_static(const char *text, const char *hdr,
+                                        const char *value)
+{
+    char *copy = strdup(text);
+    struct MHD_Response *r;
+
+    if (!copy)
+        return NULL;
+    r = MHD_create_response_from_buffer(strlen(copy), copy,
+                                        MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(copy);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; charset=utf-8");
+    if (hdr)
+        MHD_add_response_header(r, hdr, value);
+    return r;
+}
+
+/*
+ * Says at start-up whether KSM can be read, rather than at the first
+ * scrape; the first scrape then logs only what changed.
+ */
+static void probe_directory(struct exporter *e)
+{
+    const char *dir = ksm_sampler_path(e->sampler);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    e->seen = true;
+    if (fd < 0) {
+        e->dir_error = -errno;
+        e->was_up = false;
+        log_kv(&e->cfg.log, LOG_WARN,
+               "cannot read the KSM directory: ksm_up is 0 until it can", 2,
+               "path", dir, "err", errstr(e->dir_error));
+        return;
+    }
+    close(fd);
+    e->was_up = true;
+    log_kv(&e->cfg.log, LOG_INFO, "reading KSM", 1, "path", dir);
+}
+
+int exporter_init(struct exporter *e, const struct exporter_config *cfg)
+{
+    struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs};
+    int err;
+
+    memset(e, 0, sizeof(*e));
+    e->cfg = *cfg;
+    err = ksm_sampler_new(&sc, &e->sampler);
+    if (err) {
+        log_kv(&cfg->log, LOG_ERROR, "cannot create the KSM sampler", 2,
+               "path", cfg->sysfs, "err", errstr(err));
+        return err;
+    }
+    probe_directory(e);
+    err = ksm_self_reader_new(NULL, &e->self);
+    if (err) {
+        log_kv(&cfg->log, LOG_WARN,
+               "cannot read /proc/self: no process_* metrics", 1, "err",
+               errstr(err));
+        e->self = NULL;
+    }
+    /* Level 1: metric text compresses well even at the fastest level. */
+    e->z_ready = deflateInit2(&e->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                              Z_DEFAULT_STRATEGY) == Z_OK;
+    if (!e->z_ready)
+        log_kv(&cfg->log, LOG_WARN, "cannot set up gzip: sending plain", 0);
+    e->landing = make_landing(cfg);
+    e->not_found = make_static("404 page not found\n", NULL, NULL);
+    e->not_allowed = make_static("405 method not allowed\n",
+                                 MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    e->internal_error =
+        make_static("internal error: see the exporter's log\n", NULL, NULL);
+    if (!e->landing || !e->not_found || !e->not_allowed ||
+        !e->internal_error) {
+        log_kv(&cfg->log, LOG_ERROR, "out of memory", 0);
+        exporter_fini(e);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    const struct exporter *e = cls;
+    char msg[512];
+    size_t n;
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    log_kv(&e->cfg.log, LOG_DEBUG, "libmicrohttpd", 1, "detail", msg);
+}
+
+int exporter_start(struct exporter *e, int listen_fd)
+{
+    e->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, handle, e, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, e, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+    if (!e->daemon) {
+        log_kv(&e->cfg.log, LOG_ERROR, "cannot start the HTTP server", 0);
+        return -EIO;
+    }
+    return 0;
+}
+
+void exporter_fini(struct exporter *e)
+{
+    if (e->daemon)
+        MHD_stop_daemon(e->daemon);
+    e->daemon = NULL;
+    if (e->landing)
+        MHD_destroy_response(e->landing);
+    if (e->not_found)
+        MHD_destroy_response(e->not_found);
+    if (e->not_allowed)
+        MHD_destroy_response(e->not_allowed);
+    if (e->internal_error)
+        MHD_destroy_response(e->internal_error);
+    while (e->free_bodies) {
+        struct body *b = e->free_bodies;
+
+        e->free_bodies = b->next;
+        ksm_buf_free(&b->text);
+        ksm_buf_free(&b->gz);
+        free(b);
+    }
+    if (e->z_ready)
+        deflateEnd(&e->z);
+    ksm_self_reader_free(e->self);
+    ksm_sampler_free(e->sampler);
+    memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: MIT
+# Shared by the integration tests: start/stop the exporter, count results.
+# Source it after setting EXPORTER (the binary) and FIXTURES (a directory).
+
+TMP=$(mktemp -d /tmp/ksm-it.XXXXXX)
+PASS=0
+FAIL=0
+PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
+check() { # description command...
+    local what=$1; shift
+    if "$@"; then ok; else fail "$what"; fi
+}
+
+# Prints the summary line and exits with the verdict.
+finish() {
+    echo "$(basename "$0" .sh): $PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+    exit
+}
+
+# start_exporter NAME ARGS...: starts ksm_exporter on 127.0.0.1:0 unless
+# ARGS give another address; sets PORT and PID, logs to $TMP/NAME.log.
+start_exporter() {
+    local name=$1; shift
+    local log=$TMP/$name.log i
+    "$EXPORTER" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
+    PID=$!
+    PIDS+=("$PID")
+    for i in $(seq 100); do
+        if grep -q 'msg="Listening on"' "$log" 2>/dev/null; then
+            PORT=$(sed -n 's/.*msg="Listening on" address=[^ ]*:\([0-9]*\) .*/\1/p' "$log" | head -1)
+            return 0
+        fi
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "exporter $name did not start:"; cat "$log"
+    return 1
+}
+
+# stop_exporter: SIGTERM, and the exit status must be 0.
+stop_exporter() {
+    kill -TERM "$PID" 2>/dev/null
+    wait "$PID"
+}
+
+# Removes what depends on time or on the build: the exporter's own families.
+strip_self() {
+    grep -vE '^(# (HELP|TYPE|UNIT) )?(ksm_exporter_build_info|ksm_scrape_duration_seconds|process_)'
+}
+
+# A TCP port nothing listens on right now, from a starting point.
+free_port() {
+    local p=${1:-20000}
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+    echo "$p"
+}
+
+# Prometheus 2.42's scrape Accept header.
+PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'

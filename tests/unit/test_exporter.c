@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the exporter's header parsing and logging, without HTTP. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "exporter.h"
+#include "log.h"
+
+/* Prometheus 2.42's scrape Accept header. */
+#define PROMETHEUS_ACCEPT                                                      \
+    "application/openmetrics-text;version=1.0.0,application/"                  \
+    "openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/"  \
+    "*;q=0.1"
+
+static const struct {
+    const char *accept;
+    enum ksm_format want;
+} accepts[] = {
+    {NULL, KSM_FORMAT_TEXT},
+    {"", KSM_FORMAT_TEXT},
+    {"*/*", KSM_FORMAT_TEXT},
+    {"text/plain", KSM_FORMAT_TEXT},
+    {PROMETHEUS_ACCEPT, KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text", KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text; version=1.0.0", KSM_FORMAT_OPENMETRICS},
+    {"Application/OpenMetrics-Text", KSM_FORMAT_OPENMETRICS},
+    {"text/plain;q=0.9, application/openmetrics-text;q=0.8", KSM_FORMAT_TEXT},
+    {"text/plain;version=0.0.4;q=0.3,application/openmetrics-text;q=0.4",
+     KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text;q=0", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=0.5,*/*", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=0.5,*/*;q=0.1", KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text, text/plain", KSM_FORMAT_OPENMETRICS},
+    {"text/plain, application/openmetrics-text", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=bogus", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=2", KSM_FORMAT_TEXT},
+    {"application/json", KSM_FORMAT_TEXT},
+    {",,, ;;; ,", KSM_FORMAT_TEXT},
+    {"application/openmetrics-textx", KSM_FORMAT_TEXT},
+};
+
+START_TEST(test_negotiate)
+{
+    ck_assert_msg(exporter_negotiate(accepts[_i].accept) == accepts[_i].want,
+                  "Accept: %s", accepts[_i].accept ? accepts[_i].accept : "-");
+}
+END_TEST
+
+static const struct {
+    const char *enc;
+    bool want;
+} encodings[] = {
+    {NULL, false},
+    {"", false},
+    {"gzip", true},
+    {"gzip, deflate, br", true},
+    {"deflate, gzip;q=0.5", true},
+    {"GZIP", true},
+    {"x-gzip", true},
+    {"gzip;q=0", false},
+    {"identity", false},
+    {"*", true},
+    {"*;q=0", false},
+    {"*, gzip;q=0", false},
+    {"gzipped", false},
+    {"br", false},
+};
+
+START_TEST(test_gzip)
+{
+    ck_assert_msg(exporter_accepts_gzip(encodings[_i].enc) == encodings[_i].want,
+                  "Accept-Encoding: %s",
+                  encodings[_i].enc ? encodings[_i].enc : "-");
+}
+END_TEST
+
+/* Logs one line through a pipe and returns it. */
+static const char *logged(enum log_level min, enum log_level level,
+                          const char *msg, const char *k, const char *v)
+{
+    static char buf[4096];
+    int p[2];
+    ssize_t n;
+
+    ck_assert_int_eq(pipe(p), 0);
+    struct logger lg = {.min = min, .fd = p[1]};
+
+    log_kv(&lg, level, msg, 1, k, v);
+    close(p[1]);
+    n = read(p[0], buf, sizeof(buf) - 1);
+    close(p[0]);
+    buf[n > 0 ? n : 0] = '\0';
+    return buf;
+}
+
+START_TEST(test_logfmt)
+{
+    const char *l = logged(LOG_INFO, LOG_WARN, "cannot read", "err", "x y");
+
+    ck_assert_msg(strncmp(l, "ts=", 3) == 0, "%s", l);
+    ck_assert_ptr_nonnull(strstr(l, "Z level=warn msg=\"cannot read\" err=\"x y\"\n"));
+    l = logged(LOG_INFO, LOG_INFO, "plain", "path", "/sys/kernel/mm/ksm");
+    ck_assert_ptr_nonnull(strstr(l, " msg=plain path=/sys/kernel/mm/ksm\n"));
+    l = logged(LOG_INFO, LOG_INFO, "m", "k", "a\"b\\c\nd=e");
+    ck_assert_ptr_nonnull(strstr(l, " k=\"a\\\"b\\\\c\\nd=e\"\n"));
+    l = logged(LOG_INFO, LOG_INFO, "m", "k", "");
+    ck_assert_ptr_nonnull(strstr(l, " k=\"\"\n"));
+    l = logged(LOG_WARN, LOG_INFO, "dropped", "k", "v");
+    ck_assert_str_eq(l, "");
+    l = logged(LOG_ERROR, LOG_ERROR, "kept", "k", "v");
+    ck_assert_ptr_nonnull(strstr(l, "level=error msg=kept"));
+}
+END_TEST
+
+START_TEST(test_log_levels)
+{
+    enum log_level lv;
+
+    ck_assert_int_eq(log_parse_level("debug", &lv), 0);
+    ck_assert_int_eq(lv, LOG_DEBUG);
+    ck_assert_int_eq(log_parse_level("error", &lv), 0);
+    ck_assert_int_eq(lv, LOG_ERROR);
+    ck_assert_int_eq(log_parse_level("warning", &lv), -EINVAL);
+    ck_assert_int_eq(log_parse_level("", &lv), -EINVAL);
+}
+END_TEST
+
+/* A very long value is cut, and the line still ends in one newline. */
+START_TEST(test_log_long_line)
+{
+    char big[5000];
+    const char *l;
+
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    l = logged(LOG_INFO, LOG_INFO, "m", "k", big);
+    ck_assert_uint_le(strlen(l), 2048);
+    ck_assert_int_eq(l[strlen(l) - 1], '\n');
+    ck_assert_ptr_eq(strchr(l, '\n'), l + strlen(l) - 1);
+}
+END_TEST
+
+static Suite *exporter_suite(void)
+{
+    Suite *s = suite_create("exporter");
+    TCase *tc = tcase_create("negotiation");
+
+    tcase_add_loop_test(tc, test_negotiate, 0,
+                        (int)(sizeof(accepts) / sizeof(accepts[0])));
+    tcase_add_loop_test(tc, test_gzip, 0,
+                        (int)(sizeof(encodings) / sizeof(encodings[0])));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("log");
+    tcase_add_test(tc, test_logfmt);
+    tcase_add_test(tc, test_log_levels);
+    tcase_add_test(tc, test_log_long_line);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(exporter_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
