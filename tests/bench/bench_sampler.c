@@ -10,6 +10,7 @@
 
 #include "ksm/render.h"
 #include "ksm/sampler.h"
+#include "ksm/self.h"
 
 #define ROUNDS 7
 
@@ -72,7 +73,9 @@ int main(int argc, char **argv)
     long iters = argc > 2 ? strtol(argv[2], NULL, 10) : 20000;
     struct ksm_sampler_config cfg = {.sysfs_root = root};
     double t_floor[ROUNDS], t_sampler[ROUNDS], t_naive[ROUNDS],
-        t_render[ROUNDS];
+        t_render[ROUNDS], t_self[ROUNDS];
+    struct ksm_self_reader *self;
+    struct ksm_self me;
     struct ksm_sampler *sampler;
     struct ksm_sample sample;
     struct ksm_buf buf = {0};
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_sampler: cannot read %s/kernel/mm/ksm\n", root);
         return 1;
     }
+    if (ksm_self_reader_new(NULL, &self) != 0)
+        return 1;
     for (int i = 0; i < KSM_FIELD_COUNT; i++) {
         if (!(sample.exists & KSM_FIELD_BIT(i)))
             continue;
@@ -116,11 +121,16 @@ int main(int argc, char **argv)
             ksm_render(&buf, &sample, KSM_FORMAT_TEXT);
         }
         t_render[r] = (now_ns() - t0) / (double)iters;
+        t0 = now_ns();
+        for (long i = 0; i < iters; i++)
+            ksm_self_read(self, &me);
+        t_self[r] = (now_ns() - t0) / (double)iters;
     }
     qsort(t_floor, ROUNDS, sizeof(double), cmp_double);
     qsort(t_sampler, ROUNDS, sizeof(double), cmp_double);
     qsort(t_naive, ROUNDS, sizeof(double), cmp_double);
     qsort(t_render, ROUNDS, sizeof(double), cmp_double);
+    qsort(t_self, ROUNDS, sizeof(double), cmp_double);
 
     printf("KSM sampler on %s: %d files, %ld samples x %d rounds, medians\n",
            ksm_sampler_path(sampler), f.n, iters, ROUNDS);
@@ -133,7 +143,10 @@ int main(int argc, char **argv)
            t_naive[ROUNDS / 2] / t_sampler[ROUNDS / 2]);
     printf("  %-34s %10.0f ns/body (%zu bytes)\n", "ksm_render (text format)",
            t_render[ROUNDS / 2], buf.len);
+    printf("  %-34s %10.0f ns/read\n", "ksm_self_read (process_* metrics)",
+           t_self[ROUNDS / 2]);
     ksm_buf_free(&buf);
+    ksm_self_reader_free(self);
     ksm_sampler_free(sampler);
     for (int i = 0; i < f.n; i++)
         close(f.fd[i]);

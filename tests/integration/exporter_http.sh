@@ -63,6 +63,13 @@ done
 check "20 concurrent scrapes all intact ($bad bad)" test "$bad" = 0
 check "SIGTERM exits 0" stop_exporter
 
+# A body below one TCP segment is not worth compressing.
+start_exporter small --path.sysfs="$FIXTURES/does-not-exist" || exit 1
+curl -s -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/small.prom"
+check "small body ($(stat -c %s "$TMP/small.prom") bytes) under 1400" test "$(stat -c %s "$TMP/small.prom")" -lt 1400
+check "small body is not gzipped" bash -c "! grep -qi '^Content-Encoding' '$TMP/small.h'"
+stop_exporter
+
 # --- a custom path -----------------------------------------------------------
 start_exporter custom --path.sysfs="$FIXTURES/typical" --web.telemetry-path=/ksm/metrics || exit 1
 check "custom path serves metrics" test "$(status GET /ksm/metrics)" = 200

@@ -151,6 +151,68 @@ START_TEST(test_selection_table)
 }
 END_TEST
 
+/* Fields 3..24 of a stat line, with utime 11, stime 22, starttime 33,
+ * vsize 44 and rss 55 in their places. */
+#define STAT_TAIL                                                              \
+    "S 1 2 3 4 5 6 7 8 9 10 11 22 0 0 20 0 1 0 33 44 55 18446744073709551615 " \
+    "1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+
+static const struct {
+    const char *text;
+    int rc;
+    const char *comm;
+} stat_cases[] = {
+    {"1234 (ksm_exporter) " STAT_TAIL, 0, "ksm_exporter"},
+    {"42 (ksmd) " STAT_TAIL, 0, "ksmd"},
+    {"7 (a b) c) " STAT_TAIL, 0, "a b) c"},
+    {"7 () " STAT_TAIL, 0, ""},
+    {"7 (qemu-system-x86) " STAT_TAIL, 0, "qemu-system-x86"},
+    {"7 (x) S 1 2 3\n", -EINVAL, NULL},
+    {"7 x S " STAT_TAIL, -EINVAL, NULL},
+    {"7 (x)S 1", -EINVAL, NULL},
+    {"7 (x) S 1 2 3 4 5 6 7 8 9 10 -11 22 0 0 20 0 1 0 33 44 55\n", -EINVAL,
+     NULL},
+    {"7 (x) S 1 2 3 4 5 6 7 8 9 10 11 22 0 0 20 0 1 0 33 44 5x\n", -EINVAL,
+     NULL},
+    {"", -EINVAL, NULL},
+};
+
+START_TEST(test_proc_stat)
+{
+    struct ksm_proc_stat st = {0};
+    char comm[16] = "unset";
+    const char *t = stat_cases[_i].text;
+    int rc = ksm_parse_proc_stat(t, strlen(t), &st, comm, sizeof(comm));
+
+    ck_assert_msg(rc == stat_cases[_i].rc, "%s: rc %d", t, rc);
+    if (rc != 0) {
+        ck_assert_str_eq(comm, "unset");
+        return;
+    }
+    ck_assert_str_eq(comm, stat_cases[_i].comm);
+    ck_assert_int_eq(st.state, 'S');
+    ck_assert_uint_eq(st.utime, 11);
+    ck_assert_uint_eq(st.stime, 22);
+    ck_assert_uint_eq(st.starttime, 33);
+    ck_assert_uint_eq(st.vsize, 44);
+    ck_assert_uint_eq(st.rss, 55);
+}
+END_TEST
+
+/* A long command name is cut to the caller's buffer, never overrun. */
+START_TEST(test_proc_stat_long_comm)
+{
+    static const char t[] = "9 (0123456789abcdefXYZ) " STAT_TAIL;
+    struct ksm_proc_stat st;
+    char comm[8];
+
+    ck_assert_int_eq(ksm_parse_proc_stat(t, strlen(t), &st, comm, sizeof(comm)),
+                     0);
+    ck_assert_str_eq(comm, "0123456");
+    ck_assert_int_eq(ksm_parse_proc_stat(t, strlen(t), &st, NULL, 0), 0);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *parse_suite(void)
@@ -166,6 +228,10 @@ static Suite *parse_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("selection");
     tcase_add_loop_test(tc, test_selection_table, 0, N(sel_cases));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("proc_stat");
+    tcase_add_loop_test(tc, test_proc_stat, 0, N(stat_cases));
+    tcase_add_test(tc, test_proc_stat_long_comm);
     suite_add_tcase(s, tc);
     return s;
 }
