@@ -38,6 +38,7 @@ test: test-deps configure
 bench: bench-deps
 	$(MAKE) build BUILD=$(BUILD)-release BUILD_TYPE=Release
 	$(BUILD)-release/tests/bench_sampler $(SYSFS)
+	$(BUILD)-release/tests/bench_collectd $(SYSFS)
 	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh $(BUILD)-release/exporter/ksm_exporter
 
 clean:

@@ -11,6 +11,7 @@
 #include "ksm/render.h"
 #include "ksm/sampler.h"
 #include "ksm/self.h"
+#include "ksm/tracker.h"
 #include "log.h"
 
 struct MHD_Daemon;
@@ -39,11 +40,7 @@ struct exporter {
     struct ksm_sample sample;
 
     /* Problem tracking, so that each is logged when it starts and ends. */
-    bool seen;
-    bool was_up;
-    int dir_error;
-    uint32_t was_failed;
-    int file_error[KSM_FIELD_COUNT];
+    struct ksm_tracker tracker;
 
     /* Bodies not lent out; all handed out and returned on the MHD thread. */
     struct body *free_bodies;

@@ -151,47 +151,34 @@ static const char *errstr(int err)
     return strerror(err < 0 ? -err : err);
 }
 
-/* Logs what changed since the last scrape: problems start and end once. */
-static void note_problems(struct exporter *e, const struct ksm_sample *s,
-                          int err)
+/* Logs a problem when it starts and when it ends (ksm_tracker_update()). */
+static void log_event(void *ctx, enum ksm_event ev, int field, int err)
 {
+    const struct exporter *e = ctx;
     const char *dir = ksm_sampler_path(e->sampler);
+    char path[4096];
 
-    if (!s->up) {
-        if (!e->seen || e->was_up || e->dir_error != err)
-            log_kv(&e->cfg.log, LOG_WARN, "cannot read the KSM directory", 2,
-                   "path", dir, "err", errstr(err));
-        e->dir_error = err;
-        e->was_up = false;
-        e->was_failed = 0;
-        e->seen = true;
-        return;
-    }
-    if (e->seen && !e->was_up)
+    if (field >= 0)
+        snprintf(path, sizeof(path), "%s/%s", dir, ksm_field_names[field]);
+    switch (ev) {
+    case KSM_EVENT_DIR_FAILED:
+        log_kv(&e->cfg.log, LOG_WARN,
+               "cannot read the KSM directory: ksm_up is 0 until it can", 2,
+               "path", dir, "err", errstr(err));
+        break;
+    case KSM_EVENT_DIR_RECOVERED:
         log_kv(&e->cfg.log, LOG_INFO, "the KSM directory is readable again", 1,
                "path", dir);
-    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
-        uint32_t bit = KSM_FIELD_BIT(f);
-        char path[4096];
-
-        if (!((s->failed | e->was_failed) & bit))
-            continue;
-        if ((s->failed & bit) && (e->was_failed & bit) &&
-            s->error[f] == e->file_error[f])
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, ksm_field_names[f]);
-        if (s->failed & bit) {
-            log_kv(&e->cfg.log, LOG_WARN, "cannot read a KSM file", 2, "file",
-                   path, "err", errstr(s->error[f]));
-            e->file_error[f] = s->error[f];
-        } else {
-            log_kv(&e->cfg.log, LOG_INFO, "a KSM file is readable again", 1,
-                   "file", path);
-        }
+        break;
+    case KSM_EVENT_FILE_FAILED:
+        log_kv(&e->cfg.log, LOG_WARN, "cannot read a KSM file", 2, "file",
+               path, "err", errstr(err));
+        break;
+    case KSM_EVENT_FILE_RECOVERED:
+        log_kv(&e->cfg.log, LOG_INFO, "a KSM file is readable again", 1,
+               "file", path);
+        break;
     }
-    e->was_failed = s->failed;
-    e->was_up = true;
-    e->seen = true;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -218,7 +205,7 @@ static void scrape(struct exporter *e)
     s->revision = e->cfg.revision;
     if (e->self && ksm_self_read(e->self, &s->self) == 0)
         s->has_self = true;
-    note_problems(e, s, err);
+    ksm_tracker_update(&e->tracker, s, err, log_event, e);
 }
 
 static struct body *take_body(struct exporter *e)
@@ -449,25 +436,20 @@ static struct MHD_Response *make_static(const char *text, const char *hdr,
 
 /*
  * Says at start-up whether KSM can be read, rather than at the first
- * scrape; the first scrape then logs only what changed.
+ * scrape; the first scrape then logs only what changed.  Opening the
+ * directory counts no read error, unlike a sample would.
  */
 static void probe_directory(struct exporter *e)
 {
     const char *dir = ksm_sampler_path(e->sampler);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct ksm_sample probe = {.up = fd >= 0};
 
-    e->seen = true;
-    if (fd < 0) {
-        e->dir_error = -errno;
-        e->was_up = false;
-        log_kv(&e->cfg.log, LOG_WARN,
-               "cannot read the KSM directory: ksm_up is 0 until it can", 2,
-               "path", dir, "err", errstr(e->dir_error));
-        return;
+    ksm_tracker_update(&e->tracker, &probe, fd < 0 ? -errno : 0, log_event, e);
+    if (fd >= 0) {
+        close(fd);
+        log_kv(&e->cfg.log, LOG_INFO, "reading KSM", 1, "path", dir);
     }
-    close(fd);
-    e->was_up = true;
-    log_kv(&e->cfg.log, LOG_INFO, "reading KSM", 1, "path", dir);
 }
 
 int exporter_init(struct exporter *e, const struct exporter_config *cfg)

@@ -222,6 +222,43 @@ START_TEST(test_collectd_types_exist)
 }
 END_TEST
 
+/* The README lists every collectd identifier the table defines. */
+START_TEST(test_readme_lists_identifiers)
+{
+    FILE *f = fopen(KSM_README, "r");
+    static char text[1 << 17];
+    size_t n;
+
+    ck_assert_ptr_nonnull(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (size_t i = 0; i < ksm_metrics_count; i++) {
+        const struct ksm_metric *m = &ksm_metrics[i];
+        char id[160];
+
+        if (!m->collectd_type)
+            continue;
+        if (m->collectd_instance[0] == '\0')
+            snprintf(id, sizeof(id), "`%s-FILE`", m->collectd_type);
+        else if (m->field < 0 && strcmp(m->name, "ksm_advisor_mode") == 0)
+            snprintf(id, sizeof(id), "`%s-%s-MODE`", m->collectd_type,
+                     m->collectd_instance);
+        else
+            snprintf(id, sizeof(id), "%s-%s", m->collectd_type,
+                     m->collectd_instance);
+        /* "vmpage_number-shared" also appears as "`-sharing`" in a row. */
+        if (!strstr(text, id)) {
+            char alt[160];
+
+            snprintf(alt, sizeof(alt), "`-%s`", m->collectd_instance);
+            ck_assert_msg(strstr(text, alt) && strstr(text, m->collectd_type),
+                          "README does not list %s", id);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_typical_values)
 {
     struct ksm_sample s;
@@ -411,6 +448,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_table_invariants);
     tcase_add_test(tc, test_every_field_reported);
     tcase_add_test(tc, test_collectd_types_exist);
+    tcase_add_test(tc, test_readme_lists_identifiers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("derived");

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* ksm.so: a collectd read plugin dispatching the KSM metric table. */
+#include "collectd/core/daemon/collectd.h"
+
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
+
+#include "ksm/metrics.h"
+#include "ksm/sampler.h"
+#include "ksm/tracker.h"
+
+#define PLUGIN "ksm"
+
+/*
+ * collectd's config callback receives no context, so the parsed options wait
+ * here until init hands them to the read callback's own context.
+ */
+struct ksm_plugin_config {
+    char *sysfs_root;
+    char *procfs_root;
+    bool report_tunables;
+    bool report_processes;
+};
+
+static struct ksm_plugin_config config = {
+    .report_tunables = true,
+    .report_processes = true,
+};
+
+struct ksm_plugin_ctx {
+    struct ksm_sampler *sampler;
+    struct ksm_sample sample;
+    struct ksm_tracker tracker;
+    bool report_tunables;
+};
+
+static int get_string(oconfig_item_t *child, char **dst)
+{
+    char *s = NULL;
+
+    if (cf_util_get_string(child, &s) != 0)
+        return -1;
+    if (s[0] == '\0') {
+        free(s);
+        return -1;
+    }
+    free(*dst);
+    *dst = s;
+    return 0;
+}
+
+static int ksm_plugin_config(oconfig_item_t *ci)
+{
+    for (int i = 0; i < ci->children_num; i++) {
+        oconfig_item_t *child = &ci->children[i];
+        int rc;
+
+        if (strcasecmp(child->key, "SysfsRoot") == 0)
+            rc = get_string(child, &config.sysfs_root);
+        else if (strcasecmp(child->key, "ProcfsRoot") == 0)
+            rc = get_string(child, &config.procfs_root);
+        else if (strcasecmp(child->key, "ReportTunables") == 0)
+            rc = cf_util_get_boolean(child, &config.report_tunables);
+        else if (strcasecmp(child->key, "ReportProcesses") == 0)
+            rc = cf_util_get_boolean(child, &config.report_processes);
+        else {
+            ERROR(PLUGIN " plugin: unknown option \"%s\" in <Plugin ksm> "
+                         "(known: SysfsRoot, ProcfsRoot, ReportTunables, "
+                         "ReportProcesses)",
+                  child->key);
+            return -1;
+        }
+        if (rc != 0) {
+            ERROR(PLUGIN " plugin: option \"%s\" needs %s", child->key,
+                  strstr(child->key, "Root") || strstr(child->key, "root")
+                      ? "one non-empty string"
+                      : "one boolean (true or false)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void ctx_free(void *arg)
+{
+    struct ksm_plugin_ctx *ctx = arg;
+
+    if (!ctx)
+        return;
+    ksm_sampler_free(ctx->sampler);
+    free(ctx);
+}
+
+/* Logs a problem when it starts and when it ends (ksm_tracker_update()). */
+static void log_event(void *arg, enum ksm_event ev, int field, int err)
+{
+    const struct ksm_plugin_ctx *ctx = arg;
+    const char *dir = ksm_sampler_path(ctx->sampler);
+    const char *file = field >= 0 ? ksm_field_names[field] : "";
+
+    switch (ev) {
+    case KSM_EVENT_DIR_FAILED:
+        ERROR(PLUGIN " plugin: cannot read %s: %s", dir, STRERROR(-err));
+        break;
+    case KSM_EVENT_DIR_RECOVERED:
+        INFO(PLUGIN " plugin: %s is readable again", dir);
+        break;
+    case KSM_EVENT_FILE_FAILED:
+        WARNING(PLUGIN " plugin: cannot read %s/%s: %s", dir, file,
+                STRERROR(-err));
+        break;
+    case KSM_EVENT_FILE_RECOVERED:
+        INFO(PLUGIN " plugin: %s/%s is readable again", dir, file);
+        break;
+    }
+}
+
+/*
+ * The type instance of one series: the table's instance, with the last
+ * label's value appended after '-' (or alone when the instance is empty).
+ */
+static void ksm_plugin_identify(const struct ksm_metric *m,
+                                const struct ksm_label *labels, size_t nlabels,
+                                char *type_instance, size_t size)
+{
+    const char *inst = m->collectd_instance;
+
+    if (nlabels == 0)
+        sstrncpy(type_instance, inst, size);
+    else if (inst[0] == '\0')
+        sstrncpy(type_instance, labels[nlabels - 1].value, size);
+    else
+        snprintf(type_instance, size, "%s-%s", inst,
+                 labels[nlabels - 1].value);
+}
+
+static void dispatch(void *arg, const struct ksm_metric *m,
+                     const struct ksm_label *labels, size_t nlabels,
+                     const struct ksm_value *v)
+{
+    value_list_t vl = VALUE_LIST_INIT;
+    value_t value;
+
+    (void)arg;
+    if (m->type == KSM_COUNTER) {
+        /* A DERIVE, so that collectd computes the rate. */
+        value.derive = v->kind == KSM_VALUE_I64 ? (derive_t)v->i
+                                                : (derive_t)v->u;
+    } else {
+        value.gauge = (gauge_t)ksm_value_to_double(v);
+    }
+    vl.values = &value;
+    vl.values_len = 1;
+    sstrncpy(vl.plugin, PLUGIN, sizeof(vl.plugin));
+    sstrncpy(vl.type, m->collectd_type, sizeof(vl.type));
+    ksm_plugin_identify(m, labels, nlabels, vl.type_instance,
+                        sizeof(vl.type_instance));
+    plugin_dispatch_values(&vl);
+}
+
+/* Whether the plugin dispatches metric m with these options. */
+static bool ksm_plugin_reports(const struct ksm_metric *m,
+                               bool report_tunables)
+{
+    if (!m->collectd_type || (m->flags & KSM_MF_EXPORTER))
+        return false;
+    return report_tunables || !(m->flags & KSM_MF_TUNABLE);
+}
+
+static int ksm_plugin_read(user_data_t *ud)
+{
+    struct ksm_plugin_ctx *ctx = ud->data;
+    int err = ksm_sampler_read(ctx->sampler, &ctx->sample);
+
+    ksm_tracker_update(&ctx->tracker, &ctx->sample, err, log_event, ctx);
+    /* Non-zero makes collectd retry with growing intervals. */
+    if (err)
+        return -1;
+    for (size_t i = 0; i < ksm_metrics_count; i++) {
+        const struct ksm_metric *m = &ksm_metrics[i];
+
+        if (ksm_plugin_reports(m, ctx->report_tunables))
+            ksm_metric_visit(m, &ctx->sample, dispatch, NULL);
+    }
+    return 0;
+}
+
+static int ksm_plugin_init(void)
+{
+    struct ksm_sampler_config sc = {.sysfs_root = config.sysfs_root};
+    struct ksm_plugin_ctx *ctx = calloc(1, sizeof(*ctx));
+    int err;
+
+    if (!ctx) {
+        ERROR(PLUGIN " plugin: out of memory");
+        return -1;
+    }
+    err = ksm_sampler_new(&sc, &ctx->sampler);
+    if (err) {
+        ERROR(PLUGIN " plugin: cannot set up the sampler for %s: %s",
+              config.sysfs_root ? config.sysfs_root : "/sys", STRERROR(-err));
+        free(ctx);
+        return -1;
+    }
+    ctx->report_tunables = config.report_tunables;
+    INFO(PLUGIN " plugin: reading %s", ksm_sampler_path(ctx->sampler));
+    /* On success collectd owns ctx and frees it with ctx_free. */
+    return plugin_register_complex_read(
+        NULL, PLUGIN, ksm_plugin_read, 0,
+        &(user_data_t){.data = ctx, .free_func = ctx_free});
+}
+
+static int ksm_plugin_shutdown(void)
+{
+    free(config.sysfs_root);
+    free(config.procfs_root);
+    config.sysfs_root = config.procfs_root = NULL;
+    return 0;
+}
+
+void module_register(void)
+{
+    plugin_register_complex_config(PLUGIN, ksm_plugin_config);
+    plugin_register_init(PLUGIN, ksm_plugin_init);
+    plugin_register_shutdown(PLUGIN, ksm_plugin_shutdown);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Stand-ins for the collectd daemon's symbols, recording what ksm.so does. */
+#include "collectd_stubs.h"
+
+#include "collectd/core/utils/common/common.h"
+
+int (*config_cb)(oconfig_item_t *);
+plugin_init_cb init_cb;
+plugin_shutdown_cb shutdown_cb;
+plugin_read_cb read_cb;
+user_data_t read_ud;
+struct dispatched values[MAX_VALUES];
+int nvalues;
+char logged[64][512];
+int nlogged;
+
+int plugin_register_complex_config(const char *type,
+                                   int (*callback)(oconfig_item_t *))
+{
+    (void)type;
+    config_cb = callback;
+    return 0;
+}
+
+int plugin_register_init(const char *name, plugin_init_cb callback)
+{
+    (void)name;
+    init_cb = callback;
+    return 0;
+}
+
+int plugin_register_shutdown(const char *name, plugin_shutdown_cb callback)
+{
+    (void)name;
+    shutdown_cb = callback;
+    return 0;
+}
+
+int plugin_register_complex_read(const char *group, const char *name,
+                                 plugin_read_cb callback, cdtime_t interval,
+                                 user_data_t const *user_data)
+{
+    (void)group;
+    (void)name;
+    (void)interval;
+    read_cb = callback;
+    read_ud = *user_data;
+    return 0;
+}
+
+int plugin_dispatch_values(value_list_t const *vl)
+{
+    struct dispatched *d;
+
+    if (nvalues >= MAX_VALUES)
+        return 0;
+    d = &values[nvalues++];
+    sstrncpy(d->plugin, vl->plugin, sizeof(d->plugin));
+    sstrncpy(d->type, vl->type, sizeof(d->type));
+    sstrncpy(d->type_instance, vl->type_instance, sizeof(d->type_instance));
+    d->values_len = vl->values_len;
+    d->value = vl->values[0];
+    return 0;
+}
+
+void plugin_log(int level, const char *format, ...)
+{
+    va_list ap;
+
+    (void)level;
+    if (nlogged >= 64)
+        return;
+    va_start(ap, format);
+    vsnprintf(logged[nlogged++], sizeof(logged[0]), format, ap);
+    va_end(ap);
+}
+
+int cf_util_get_string(const oconfig_item_t *ci, char **ret_string)
+{
+    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING)
+        return -1;
+    *ret_string = strdup(ci->values[0].value.string);
+    return *ret_string ? 0 : -1;
+}
+
+int cf_util_get_boolean(const oconfig_item_t *ci, bool *ret_bool)
+{
+    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN)
+        return -1;
+    *ret_bool = ci->values[0].value.boolean != 0;
+    return 0;
+}
+
+char *sstrncpy(char *dest, const char *src, size_t n)
+{
+    snprintf(dest, n, "%s", src);
+    return dest;
+}
+
+char *sstrerror(int errnum, char *buf, size_t buflen)
+{
+    snprintf(buf, buflen, "%s", strerror(errnum));
+    return buf;
+}

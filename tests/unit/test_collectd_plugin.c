@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of ksm.so without the daemon: collectd's symbols are stubbed. */
+#include "collectd/core/daemon/collectd.h"
+
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
+
+#include <math.h>
+
+#include <check.h>
+
+#include "testutil.h"
+
+#include "collectd_stubs.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* A string value; the text is copied to one of a few static slots. */
+static oconfig_value_t str_value(const char *s)
+{
+    static char pool[4][4096];
+    static unsigned next;
+    oconfig_value_t v = {.type = OCONFIG_TYPE_STRING};
+
+    v.value.string = pool[next++ % 4];
+    snprintf(v.value.string, sizeof(pool[0]), "%s", s);
+    return v;
+}
+
+static oconfig_value_t bool_value(int b)
+{
+    oconfig_value_t v = {.type = OCONFIG_TYPE_BOOLEAN};
+
+    v.value.boolean = b;
+    return v;
+}
+
+/* Loads the plugin with one <Plugin ksm> block of n options. */
+static int configure(oconfig_item_t *children, int n)
+{
+    oconfig_item_t block = {.key = (char[]){"Plugin"},
+                            .children = children,
+                            .children_num = n};
+
+    nvalues = nlogged = 0;
+    config_cb = NULL;
+    init_cb = NULL;
+    read_cb = NULL;
+    module_register();
+    ck_assert(config_cb != NULL);
+    ck_assert(init_cb != NULL);
+    ck_assert(shutdown_cb != NULL);
+    return config_cb(&block);
+}
+
+static void unload(void)
+{
+    if (read_ud.free_func)
+        read_ud.free_func(read_ud.data);
+    read_ud.free_func = NULL;
+    shutdown_cb();
+}
+
+static const struct dispatched *find(const char *type, const char *inst)
+{
+    for (int i = 0; i < nvalues; i++)
+        if (strcmp(values[i].type, type) == 0 &&
+            strcmp(values[i].type_instance, inst) == 0)
+            return &values[i];
+    return NULL;
+}
+
+static void assert_gauge(const char *type, const char *inst, double want)
+{
+    const struct dispatched *d = find(type, inst);
+
+    ck_assert_msg(d != NULL, "%s-%s not dispatched", type, inst);
+    if (isnan(want))
+        ck_assert_msg(isnan(d->value.gauge), "%s-%s: %g", type, inst,
+                      d->value.gauge);
+    else
+        ck_assert_msg(d->value.gauge == want, "%s-%s: %.17g, want %.17g",
+                      type, inst, d->value.gauge, want);
+}
+
+static void assert_derive(const char *type, const char *inst, int64_t want)
+{
+    const struct dispatched *d = find(type, inst);
+
+    ck_assert_msg(d != NULL, "%s-%s not dispatched", type, inst);
+    ck_assert_msg(d->value.derive == want, "%s-%s: %lld", type, inst,
+                  (long long)d->value.derive);
+}
+
+static int count_logged(const char *needle)
+{
+    int n = 0;
+
+    for (int i = 0; i < nlogged; i++)
+        n += strstr(logged[i], needle) != NULL;
+    return n;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(test_typical_identifiers)
+{
+    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
+    oconfig_value_t root = str_value(fixture("typical"));
+
+    opts[0].values = &root;
+    opts[0].values_num = 1;
+    ck_assert_int_eq(configure(opts, 1), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    ck_assert(read_cb != NULL);
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+
+    assert_gauge("vmpage_number", "shared", 24576);
+    assert_gauge("vmpage_number", "sharing", 196608);
+    assert_gauge("vmpage_number", "unshared", 49152);
+    assert_gauge("vmpage_number", "volatile", 1024);
+    assert_gauge("vmpage_number", "zero", 512);
+    assert_gauge("count", "stable_node_chains", 3);
+    assert_derive("total_operations", "full_scans", 42);
+    assert_derive("total_operations", "pages_scanned", 123456789);
+    assert_derive("total_operations", "pages_skipped", 2345678);
+    assert_gauge("gauge", "general_profit", 788060480);
+    assert_gauge("bytes", "saved", 807403520);
+    assert_gauge("bytes", "rmap_overhead", 17367040);
+    assert_gauge("gauge", "sharing_ratio", 8);
+    assert_gauge("gauge", "unshared_ratio", 0.25);
+    assert_gauge("duration", "sleep", 0.02);
+    assert_gauge("gauge", "run", 1);
+    assert_gauge("gauge", "advisor_mode-none", 1);
+    assert_gauge("gauge", "advisor_mode-scan-time", 0);
+    assert_derive("errors", "pages_shared", 0);
+    ck_assert_ptr_null(find("gauge", "up"));
+
+    /* One value each, all under plugin ksm, no identifier twice. */
+    for (int i = 0; i < nvalues; i++) {
+        ck_assert_str_eq(values[i].plugin, "ksm");
+        ck_assert_uint_eq(values[i].values_len, 1);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(strcmp(values[i].type, values[j].type) ||
+                              strcmp(values[i].type_instance,
+                                     values[j].type_instance),
+                          "%s-%s twice", values[i].type,
+                          values[i].type_instance);
+    }
+    /* 24 files (advisor_mode gives 2), 6 derived, 24 error counters. */
+    ck_assert_int_eq(nvalues, 25 + 5 + 24);
+    unload();
+}
+END_TEST
+
+START_TEST(test_no_tunables)
+{
+    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
+                              {.key = (char[]){"ReportTunables"}}};
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t off = bool_value(0);
+
+    opts[0].values = &root;
+    opts[0].values_num = 1;
+    opts[1].values = &off;
+    opts[1].values_num = 1;
+    ck_assert_int_eq(configure(opts, 2), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+    ck_assert_ptr_null(find("gauge", "run"));
+    ck_assert_ptr_null(find("duration", "sleep"));
+    ck_assert_ptr_null(find("gauge", "advisor_mode-none"));
+    assert_gauge("vmpage_number", "sharing", 196608);
+    /* 11 statistics, 5 derived, 24 error counters: 14 tunable series gone. */
+    ck_assert_int_eq(nvalues, 11 + 5 + 24);
+    unload();
+}
+END_TEST
+
+START_TEST(test_nan_ratio)
+{
+    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
+    oconfig_value_t root = str_value(fixture("no_shared"));
+
+    opts[0].values = &root;
+    opts[0].values_num = 1;
+    ck_assert_int_eq(configure(opts, 1), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+    assert_gauge("gauge", "sharing_ratio", NAN);
+    assert_gauge("bytes", "saved", 0);
+    unload();
+}
+END_TEST
+
+START_TEST(test_bad_options)
+{
+    oconfig_item_t opt = {.key = (char[]){"Colour"}};
+    oconfig_value_t v = str_value("blue");
+    oconfig_value_t n = {.type = OCONFIG_TYPE_NUMBER};
+
+    opt.values = &v;
+    opt.values_num = 1;
+    ck_assert_int_ne(configure(&opt, 1), 0);
+    ck_assert_int_eq(count_logged("unknown option \"Colour\""), 1);
+
+    opt.key = (char[]){"ReportTunables"};
+    ck_assert_int_ne(configure(&opt, 1), 0);
+    ck_assert_int_eq(count_logged("\"ReportTunables\" needs one boolean"), 1);
+
+    opt.key = (char[]){"SysfsRoot"};
+    opt.values = &n;
+    ck_assert_int_ne(configure(&opt, 1), 0);
+    ck_assert_int_eq(count_logged("\"SysfsRoot\" needs one non-empty string"),
+                     1);
+    v = str_value("");
+    opt.values = &v;
+    ck_assert_int_ne(configure(&opt, 1), 0);
+    shutdown_cb();
+}
+END_TEST
+
+/* KSM missing: one ERROR and -1 each interval; values once it appears. */
+START_TEST(test_directory_comes_back)
+{
+    char root[4096], ksm[4096];
+    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
+    oconfig_value_t rv;
+
+    scratch_root(root, ksm);
+    rv = str_value(root);
+    opts[0].values = &rv;
+    opts[0].values_num = 1;
+    ck_assert_int_eq(configure(opts, 1), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_ne(read_cb(&read_ud), 0);
+    ck_assert_int_eq(nvalues, 0);
+    ck_assert_int_eq(count_logged("cannot read"), 1);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "77\n");
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+    ck_assert_int_eq(count_logged("is readable again"), 1);
+    assert_gauge("vmpage_number", "sharing", 77);
+    unload();
+    rm_rf(root);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("collectd_plugin");
+    TCase *tc = tcase_create("dispatch");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, test_typical_identifiers);
+    tcase_add_test(tc, test_no_tunables);
+    tcase_add_test(tc, test_nan_ratio);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("config");
+    tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_directory_comes_back);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
