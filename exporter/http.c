@@ -33,21 +33,28 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The q parameter's value, 0 to 1; a malformed one counts as 0. */
+/*
+ * The q parameter's value by RFC 9110's grammar: "0" or "1", optionally a
+ * '.' and up to three digits, never above 1.  Anything else counts as 0.
+ */
 static double parse_q(const char *p, size_t n)
 {
-    char tmp[16];
-    char *end;
-    double q;
+    double q, scale = 0.1;
 
-    if (n == 0 || n >= sizeof(tmp) || (p[0] != '0' && p[0] != '1'))
+    if (n == 0 || (p[0] != '0' && p[0] != '1'))
         return 0;
-    memcpy(tmp, p, n);
-    tmp[n] = '\0';
-    q = strtod(tmp, &end);
-    if (*end != '\0' || !(q >= 0 && q <= 1))
+    q = p[0] - '0';
+    if (n == 1)
+        return q;
+    if (p[1] != '.' || n > 5)
         return 0;
-    return q;
+    for (size_t i = 2; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        q += (p[i] - '0') * scale;
+        scale /= 10;
+    }
+    return q > 1 ? 0 : q;
 }
 
 /*
@@ -240,6 +247,7 @@ static int compress_body(struct exporter *e, struct body *b)
         return -EIO;
     bound = deflateBound(&e->z, (uLong)b->text.len);
     b->gz.len = 0;
+    b->gz.oom = false;
     if (ksm_buf_reserve(&b->gz, bound) != 0)
         return -ENOMEM;
     e->z.next_in = (Bytef *)b->text.data;
@@ -514,11 +522,17 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 int exporter_start(struct exporter *e, int listen_fd)
 {
+    /*
+     * The logger comes first so that libmicrohttpd's own start-up messages
+     * go through it.  Per client address at most 32 connections, so that
+     * one host cannot take all 512; idle connections go after 10 s.
+     */
     e->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, handle, e, MHD_OPTION_LISTEN_SOCKET, listen_fd,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, e, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        NULL, NULL, handle, e, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, e,
+        MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)512, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!e->daemon) {
         log_kv(&e->cfg.log, LOG_ERROR, "cannot start the HTTP server", 0);

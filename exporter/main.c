@@ -188,7 +188,20 @@ static int open_listener(const struct listen_spec *spec,
                    "host", spec->host, "err", gai_strerror(rc));
             return -EINVAL;
         }
-        fd = bind_one(res->ai_addr, res->ai_addrlen, false);
+        /*
+         * A name may resolve to several addresses; like the Go listeners of
+         * the exporters users know, take one, preferring IPv4, so that
+         * "localhost:PORT" answers on 127.0.0.1 even when ::1 comes first.
+         */
+        const struct addrinfo *pick = res;
+
+        for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+            if (ai->ai_family == AF_INET) {
+                pick = ai;
+                break;
+            }
+        }
+        fd = bind_one(pick->ai_addr, pick->ai_addrlen, false);
         freeaddrinfo(res);
     }
     if (fd < 0) {
@@ -252,8 +265,12 @@ int main(int argc, char **argv)
                     argv[optind - 1]);
             return 2;
         default:
-            fprintf(stderr, PROG ": unknown flag %s (see --help)\n",
-                    argv[optind - 1]);
+            if (optopt)
+                fprintf(stderr, PROG ": unknown flag -%c (see --help)\n",
+                        optopt);
+            else
+                fprintf(stderr, PROG ": unknown flag %s (see --help)\n",
+                        argv[optind - 1]);
             return 2;
         }
     }

@@ -14,10 +14,11 @@
 #define KSM_SUBDIR "/kernel/mm/ksm"
 
 /*
- * Large enough for any number or selection the kernel prints here; a read
- * that fills it is not one of those (ksm_read_field() says -EOVERFLOW).
+ * Large enough for any number, and for any selection ksm_parse_selection()
+ * accepts (8 names of 23 bytes); a read that fills it is not one of those
+ * (ksm_read_fd() says -EOVERFLOW).
  */
-#define READ_BUF 64
+#define READ_BUF 256
 
 /* A file's descriptor, or one of these states. */
 enum {
@@ -63,7 +64,12 @@ const enum ksm_field_format ksm_field_formats[KSM_FIELD_COUNT] = {
 struct ksm_sampler {
     char *path;
     int dirfd;
+    /* The directory as opened: a change means entries came or went. */
+    struct timespec dir_mtime;
+    struct timespec dir_ctime;
     int fd[KSM_FIELD_COUNT];
+    /* For FD_RETRY: the negative errno of the last open(). */
+    int open_error[KSM_FIELD_COUNT];
     uint64_t read_errors[KSM_FIELD_COUNT];
     uint64_t page_size;
     uint64_t rmap_item_size;
@@ -103,25 +109,49 @@ static void close_files(struct ksm_sampler *s)
     s->dirfd = -1;
 }
 
-static int open_field(int dirfd, const char *name)
+static void open_field(struct ksm_sampler *s, int f)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = openat(s->dirfd, ksm_field_names[f],
+                    O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-    if (fd >= 0)
-        return fd;
-    return errno == ENOENT ? FD_ABSENT : FD_RETRY;
+    if (fd >= 0) {
+        s->fd[f] = fd;
+        return;
+    }
+    s->open_error[f] = -errno;
+    s->fd[f] = FD_RETRY;
+    /*
+     * Only ENOENT says for sure that the file is not there; without a free
+     * descriptor (EMFILE) every open fails, so ask fstatat(), which needs
+     * none.
+     */
+    if (errno == ENOENT) {
+        s->fd[f] = FD_ABSENT;
+    } else {
+        struct stat st;
+
+        if (fstatat(s->dirfd, ksm_field_names[f], &st, 0) != 0 &&
+            errno == ENOENT)
+            s->fd[f] = FD_ABSENT;
+    }
 }
 
 /* Opens the directory and every file in it; returns 0 or a negative errno. */
 static int open_files(struct ksm_sampler *s)
 {
     int dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
 
     if (dirfd < 0)
         return -errno;
     s->dirfd = dirfd;
+    /* Taken before the files are opened, so a change in between shows. */
+    if (fstat(dirfd, &st) == 0) {
+        s->dir_mtime = st.st_mtim;
+        s->dir_ctime = st.st_ctim;
+    }
     for (int f = 0; f < KSM_FIELD_COUNT; f++)
-        s->fd[f] = open_field(dirfd, ksm_field_names[f]);
+        open_field(s, f);
     return 0;
 }
 
@@ -237,12 +267,12 @@ static int read_fields(struct ksm_sampler *s, struct ksm_sample *out)
         int err;
 
         if (s->fd[f] == FD_RETRY)
-            s->fd[f] = open_field(s->dirfd, ksm_field_names[f]);
+            open_field(s, f);
         if (s->fd[f] == FD_ABSENT)
             continue;
         out->exists |= KSM_FIELD_BIT(f);
         if (s->fd[f] == FD_RETRY)
-            err = -EACCES;
+            err = s->open_error[f];
         else
             err = ksm_read_fd(s->fd[f], buf, sizeof(buf), &n);
         if (err == 0)
@@ -259,16 +289,25 @@ static int read_fields(struct ksm_sampler *s, struct ksm_sample *out)
     return gone;
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
 /*
- * True when the open directory has been removed.  Regular file systems keep
- * serving the old contents through open descriptors, so this is asked
- * explicitly; sysfs also answers ENODEV on the files themselves.
+ * True when the open directory has been removed, or entries were added,
+ * removed or renamed in it since it was opened.  Regular file systems keep
+ * serving a removed or replaced file's old contents through its descriptor,
+ * so this is asked explicitly, with one fstat(); sysfs, whose directory
+ * never changes, also answers ENODEV on the files themselves.
  */
-static bool dir_removed(const struct ksm_sampler *s)
+static bool dir_changed(const struct ksm_sampler *s)
 {
     struct stat st;
 
-    return fstat(s->dirfd, &st) != 0 || st.st_nlink == 0;
+    return fstat(s->dirfd, &st) != 0 || st.st_nlink == 0 ||
+           !same_time(&st.st_mtim, &s->dir_mtime) ||
+           !same_time(&st.st_ctim, &s->dir_ctime);
 }
 
 /*
@@ -312,7 +351,7 @@ int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
     out->page_size = s->page_size;
     out->rmap_item_size = s->rmap_item_size;
 
-    if (s->dirfd >= 0 && dir_removed(s))
+    if (s->dirfd >= 0 && dir_changed(s))
         close_files(s);
     if (s->dirfd < 0)
         err = open_files(s);

@@ -27,6 +27,9 @@ check "POST with a body is 405" test "$(status POST /metrics --data-binary 'x=1'
 curl -s -D "$TMP/405.h" -o /dev/null -X POST "$(url /metrics)"
 check "405 carries Allow: GET, HEAD" grep -qi '^Allow: GET, HEAD' "$TMP/405.h"
 
+# Keep-alive: two requests in one curl run share one connection.
+check "keep-alive: one connection for two scrapes" test "$(curl -s -o /dev/null -o /dev/null -w '%{num_connects}' "$(url /metrics)" "$(url /metrics)" | tr -d '\n')" = 10
+
 # HEAD: the headers of a GET, no body.
 curl -s -I "$(url /metrics)" >"$TMP/head.h"
 check "HEAD is 200" grep -q '^HTTP/1.1 200' "$TMP/head.h"
@@ -123,6 +126,7 @@ bad_flag() { # description expected-text args...
     check "$what: says '$want'" grep -q -- "$want" "$TMP/flag.err"
 }
 bad_flag "unknown flag" "unknown flag --bogus" --bogus
+bad_flag "unknown short flag" "unknown flag -x" -x
 bad_flag "unknown level" "log.level" --log.level=loud
 bad_flag "missing value" "needs a value" --log.level
 bad_flag "no port" "web.listen-address" --web.listen-address=localhost

@@ -27,6 +27,7 @@ for dir in "$fixtures"/*/; do
 done
 # KSM not built into the kernel: only ksm_up 0.
 check missing.prom "$fixtures/does-not-exist"
+check missing.om --openmetrics "$fixtures/does-not-exist"
 
 if command -v promtool >/dev/null; then
     for f in "$golden"/*.prom; do

@@ -41,6 +41,12 @@ static const struct {
     {"application/json", KSM_FORMAT_TEXT},
     {",,, ;;; ,", KSM_FORMAT_TEXT},
     {"application/openmetrics-textx", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=0x1,text/plain;q=0.5", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=0.6,text/plain;q=0.55", KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text;q=0.5000,text/plain;q=0.4", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=1.000,text/plain", KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text;q=1.001,text/plain;q=0.1", KSM_FORMAT_TEXT},
+    {"application/openmetrics-text;q=.5,text/plain;q=0.1", KSM_FORMAT_TEXT},
 };
 
 START_TEST(test_negotiate)

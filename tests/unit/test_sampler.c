@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <check.h>
@@ -225,6 +226,90 @@ START_TEST(test_fresh_values)
 }
 END_TEST
 
+/* Files replaced by rename, removed or added are seen at the next read. */
+START_TEST(test_entries_change)
+{
+    char root[4096], ksm[4096], tmp[4096], dst[4096];
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_sharing", "7\n");
+    write_file(ksm, "pages_shared", "3\n");
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING) | B(KSM_PAGES_SHARED));
+
+    /* Replaced by rename, as sed -i or mv do: a new inode. */
+    write_file(root, "new", "5\n");
+    join(tmp, root, "/new");
+    join(dst, ksm, "/pages_sharing");
+    ck_assert_int_eq(rename(tmp, dst), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_SHARING].u, 5);
+
+    /* Removed: absent, not its last value. */
+    join(dst, ksm, "/pages_shared");
+    ck_assert_int_eq(unlink(dst), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING));
+    ck_assert_uint_eq(s.exists, B(KSM_PAGES_SHARING));
+
+    /* Added after the directory was opened. */
+    write_file(ksm, "run", "1\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARING) | B(KSM_RUN));
+    ck_assert_uint_eq(s.read_errors[KSM_PAGES_SHARED], 0);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * A file that exists but cannot be opened (here: out of descriptors) is
+ * failed with the real errno, and opened again once that passes.
+ */
+START_TEST(test_open_fails)
+{
+    char root[4096], ksm[4096];
+    struct ksm_sampler_config cfg = {.sysfs_root = root};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+    struct rlimit old, low;
+    int probe;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    write_file(ksm, "pages_shared", "1\n");
+    write_file(ksm, "pages_sharing", "2\n");
+    write_file(ksm, "pages_unshared", "3\n");
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    /* Room for the directory and one file: the lowest free descriptor
+     * plus one. */
+    probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(probe, 0);
+    close(probe);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)probe + 2;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_uint_eq(s.present, B(KSM_PAGES_SHARED));
+    ck_assert_uint_eq(s.failed, B(KSM_PAGES_SHARING) | B(KSM_PAGES_UNSHARED));
+    ck_assert_int_eq(s.error[KSM_PAGES_SHARING], -EMFILE);
+    ck_assert_uint_eq(s.read_errors[KSM_PAGES_UNSHARED], 1);
+
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.failed, 0);
+    ck_assert_uint_eq(s.value[KSM_PAGES_UNSHARED].u, 3);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
 /* KSM absent at start, then present, then gone, then back. */
 START_TEST(test_directory_comes_and_goes)
 {
@@ -378,6 +463,8 @@ static Suite *sampler_suite(void)
     tcase_add_test(tc, test_unreadable_file);
     tcase_add_test(tc, test_fresh_values);
     tcase_add_test(tc, test_directory_comes_and_goes);
+    tcase_add_test(tc, test_entries_change);
+    tcase_add_test(tc, test_open_fails);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("derived_state");
