@@ -5,6 +5,8 @@
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
+#include <math.h>
+
 #include "ksm/metrics.h"
 #include "ksm/sampler.h"
 #include "ksm/tracker.h"
@@ -32,6 +34,7 @@ struct ksm_plugin_ctx {
     struct ksm_sample sample;
     struct ksm_tracker tracker;
     bool report_tunables;
+    bool report_processes;
 };
 
 static int get_string(oconfig_item_t *child, char **dst)
@@ -134,37 +137,77 @@ static void ksm_plugin_identify(const struct ksm_metric *m,
                  labels[nlabels - 1].value);
 }
 
+/*
+ * A per-process series goes under plugin instance "VM" for a QEMU guest,
+ * else "COMM-PID"; '/' cannot appear in an identifier, so it becomes '_'.
+ */
+static void process_instance(const struct ksm_label *labels, size_t nlabels,
+                             char *out, size_t size)
+{
+    const char *pid = "", *comm = "", *vm = "";
+
+    for (size_t i = 0; i < nlabels; i++) {
+        if (strcmp(labels[i].name, "pid") == 0)
+            pid = labels[i].value;
+        else if (strcmp(labels[i].name, "comm") == 0)
+            comm = labels[i].value;
+        else if (strcmp(labels[i].name, "vm") == 0)
+            vm = labels[i].value;
+    }
+    if (vm[0])
+        sstrncpy(out, vm, size);
+    else
+        snprintf(out, size, "%s-%s", comm, pid);
+    for (char *c = out; *c; c++)
+        if (*c == '/')
+            *c = '_';
+}
+
 static void dispatch(void *arg, const struct ksm_metric *m,
                      const struct ksm_label *labels, size_t nlabels,
                      const struct ksm_value *v)
 {
     value_list_t vl = VALUE_LIST_INIT;
+    double scale = m->collectd_scale > 0 ? m->collectd_scale : 1;
     value_t value;
 
     (void)arg;
     if (m->type == KSM_COUNTER) {
         /* A DERIVE, so that collectd computes the rate. */
-        value.derive = v->kind == KSM_VALUE_I64 ? (derive_t)v->i
-                                                : (derive_t)v->u;
+        if (scale != 1)
+            value.derive = (derive_t)llround(ksm_value_to_double(v) * scale);
+        else if (v->kind == KSM_VALUE_I64)
+            value.derive = (derive_t)v->i;
+        else
+            value.derive = (derive_t)v->u;
     } else {
-        value.gauge = (gauge_t)ksm_value_to_double(v);
+        value.gauge = (gauge_t)(ksm_value_to_double(v) * scale);
     }
     vl.values = &value;
     vl.values_len = 1;
     sstrncpy(vl.plugin, PLUGIN, sizeof(vl.plugin));
     sstrncpy(vl.type, m->collectd_type, sizeof(vl.type));
-    ksm_plugin_identify(m, labels, nlabels, vl.type_instance,
-                        sizeof(vl.type_instance));
+    if (m->flags & KSM_MF_PROCESS) {
+        process_instance(labels, nlabels, vl.plugin_instance,
+                         sizeof(vl.plugin_instance));
+        sstrncpy(vl.type_instance, m->collectd_instance,
+                 sizeof(vl.type_instance));
+    } else {
+        ksm_plugin_identify(m, labels, nlabels, vl.type_instance,
+                            sizeof(vl.type_instance));
+    }
     plugin_dispatch_values(&vl);
 }
 
 /* Whether the plugin dispatches metric m with these options. */
-static bool ksm_plugin_reports(const struct ksm_metric *m,
-                               bool report_tunables)
+static bool ksm_plugin_reports(const struct ksm_plugin_ctx *ctx,
+                               const struct ksm_metric *m)
 {
     if (!m->collectd_type || (m->flags & KSM_MF_EXPORTER))
         return false;
-    return report_tunables || !(m->flags & KSM_MF_TUNABLE);
+    if ((m->flags & KSM_MF_TUNABLE) && !ctx->report_tunables)
+        return false;
+    return ctx->report_processes || !(m->flags & KSM_MF_PROCESS);
 }
 
 static int ksm_plugin_read(user_data_t *ud)
@@ -179,7 +222,7 @@ static int ksm_plugin_read(user_data_t *ud)
     for (size_t i = 0; i < ksm_metrics_count; i++) {
         const struct ksm_metric *m = &ksm_metrics[i];
 
-        if (ksm_plugin_reports(m, ctx->report_tunables))
+        if (ksm_plugin_reports(ctx, m))
             ksm_metric_visit(m, &ctx->sample, dispatch, NULL);
     }
     return 0;
@@ -187,7 +230,10 @@ static int ksm_plugin_read(user_data_t *ud)
 
 static int ksm_plugin_init(void)
 {
-    struct ksm_sampler_config sc = {.sysfs_root = config.sysfs_root};
+    struct ksm_sampler_config sc = {
+        .sysfs_root = config.sysfs_root,
+        .procfs_root = config.procfs_root ? config.procfs_root : "/proc",
+        .processes = config.report_processes};
     struct ksm_plugin_ctx *ctx = calloc(1, sizeof(*ctx));
     int err;
 
@@ -203,6 +249,7 @@ static int ksm_plugin_init(void)
         return -1;
     }
     ctx->report_tunables = config.report_tunables;
+    ctx->report_processes = config.report_processes;
     INFO(PLUGIN " plugin: reading %s", ksm_sampler_path(ctx->sampler));
     /* On success collectd owns ctx and frees it with ctx_free. */
     return plugin_register_complex_read(

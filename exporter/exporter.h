@@ -28,6 +28,8 @@ struct body {
 struct exporter_config {
     const char *telemetry_path;
     const char *sysfs;
+    const char *procfs;
+    bool processes; /* the per-process collector */
     const char *version;
     const char *revision;
     struct logger log;

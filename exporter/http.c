@@ -462,7 +462,9 @@ static void probe_directory(struct exporter *e)
 
 int exporter_init(struct exporter *e, const struct exporter_config *cfg)
 {
-    struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs};
+    struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs,
+                                    .procfs_root = cfg->procfs,
+                                    .processes = cfg->processes};
     int err;
 
     memset(e, 0, sizeof(*e));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,9 @@ enum {
     OPT_LISTEN = 256,
     OPT_PATH,
     OPT_SYSFS,
+    OPT_PROCFS,
+    OPT_PROCESS,
+    OPT_NO_PROCESS,
     OPT_LOG_LEVEL,
     OPT_VERSION,
     OPT_HELP,
@@ -32,6 +36,9 @@ static const struct option options[] = {
     {"web.listen-address", required_argument, NULL, OPT_LISTEN},
     {"web.telemetry-path", required_argument, NULL, OPT_PATH},
     {"path.sysfs", required_argument, NULL, OPT_SYSFS},
+    {"path.procfs", required_argument, NULL, OPT_PROCFS},
+    {"collector.process", no_argument, NULL, OPT_PROCESS},
+    {"no-collector.process", no_argument, NULL, OPT_NO_PROCESS},
     {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -52,6 +59,10 @@ static void usage(FILE *out)
             "  --web.telemetry-path=\"/metrics\"\n"
             "        Path under which to expose metrics.\n"
             "  --path.sysfs=\"/sys\"    sysfs mountpoint.\n"
+            "  --path.procfs=\"/proc\"  procfs mountpoint.\n"
+            "  --[no-]collector.process\n"
+            "        Per-process and per-VM figures from PID/ksm_stat\n"
+            "        (default on; needs root to see other users' processes).\n"
             "  --log.level=info        Only log messages with the given "
             "severity or above:\n"
             "        debug, info, warn, error.\n"
@@ -214,11 +225,32 @@ static int open_listener(const struct listen_spec *spec,
     return fd;
 }
 
+/*
+ * The per-process collector keeps one descriptor per process between
+ * scans; like Go programs, which node_exporter users know, take the hard
+ * limit on open files as the soft one.
+ */
+static void raise_fd_limit(const struct logger *lg)
+{
+    struct rlimit rl;
+    char buf[24];
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rl.rlim_cur);
+    log_kv(lg, LOG_DEBUG, "raised the open-file limit", 1, "limit", buf);
+}
+
 int main(int argc, char **argv)
 {
     struct exporter_config cfg = {
         .telemetry_path = "/metrics",
         .sysfs = "/sys",
+        .procfs = "/proc",
+        .processes = true,
         .version = KSM_VERSION,
         .revision = KSM_REVISION,
         .log = {.min = LOG_INFO, .fd = STDERR_FILENO},
@@ -247,6 +279,15 @@ int main(int argc, char **argv)
             if (optarg[0] == '\0')
                 return bad_flag("path.sysfs", optarg, "empty path");
             cfg.sysfs = optarg;
+            break;
+        case OPT_PROCFS:
+            if (optarg[0] == '\0')
+                return bad_flag("path.procfs", optarg, "empty path");
+            cfg.procfs = optarg;
+            break;
+        case OPT_PROCESS:
+        case OPT_NO_PROCESS:
+            cfg.processes = c == OPT_PROCESS;
             break;
         case OPT_LOG_LEVEL:
             if (log_parse_level(optarg, &cfg.log.min) != 0)
@@ -295,6 +336,7 @@ int main(int argc, char **argv)
 
     log_kv(&cfg.log, LOG_INFO, "Starting " PROG, 2, "version", KSM_VERSION,
            "revision", KSM_REVISION);
+    raise_fd_limit(&cfg.log);
     if (exporter_init(&e, &cfg) != 0)
         return 1;
     fd = open_listener(&spec, &cfg.log, bound, sizeof(bound));

@@ -195,6 +195,73 @@ static size_t read_errors(const struct ksm_metric *m,
         emit(ctx, m, &l, 1, &v);
         n++;
     }
+    for (int src = 0; src < KSM_SRC_COUNT; src++) {
+        struct ksm_label l = {"file", ksm_proc_source_names[src]};
+        struct ksm_value v = {.kind = KSM_VALUE_U64,
+                              .u = s->proc.source_errors[src]};
+
+        if (!(s->proc.source_exists & (1u << src)) && v.u == 0)
+            continue;
+        emit(ctx, m, &l, 1, &v);
+        n++;
+    }
+    return n;
+}
+
+static size_t ksmd_cpu(const struct ksm_metric *m, const struct ksm_sample *s,
+                       ksm_emit_fn emit, void *ctx)
+{
+    if (!s->proc.has_ksmd)
+        return 0;
+    return emit_double(m, emit, ctx, s->proc.ksmd_cpu_seconds);
+}
+
+static size_t cow(const struct ksm_metric *m, const struct ksm_sample *s,
+                  ksm_emit_fn emit, void *ctx)
+{
+    return s->proc.has_cow ? emit_u64(m, emit, ctx, s->proc.cow_ksm) : 0;
+}
+
+static size_t swpin_copy(const struct ksm_metric *m,
+                         const struct ksm_sample *s, ksm_emit_fn emit,
+                         void *ctx)
+{
+    return s->proc.has_swpin_copy ? emit_u64(m, emit, ctx, s->proc.swpin_copy)
+                                  : 0;
+}
+
+/* The scan's own figures, present when processes were scanned. */
+#define SCAN_METRIC(fn, member)                                                \
+    static size_t fn(const struct ksm_metric *m, const struct ksm_sample *s,   \
+                     ksm_emit_fn emit, void *ctx)                              \
+    {                                                                          \
+        return s->proc.scanned ? emit_u64(m, emit, ctx, s->proc.member) : 0;   \
+    }
+
+SCAN_METRIC(scan_examined, examined)
+SCAN_METRIC(scan_denied, denied)
+SCAN_METRIC(scan_over_limit, over_limit)
+SCAN_METRIC(scan_vanished, vanished)
+
+/* One series per listed process that has the ksm_stat line of m->field. */
+static size_t per_process(const struct ksm_metric *m,
+                          const struct ksm_sample *s, ksm_emit_fn emit,
+                          void *ctx)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->proc.nprocesses; i++) {
+        const struct ksm_process *p = &s->proc.processes[i];
+        struct ksm_label l[3] = {
+            {"pid", p->pid}, {"comm", p->comm}, {"vm", p->vm}};
+        struct ksm_value v = {.kind = KSM_VALUE_I64,
+                              .i = p->stat.value[m->proc_field]};
+
+        if (!(p->stat.present & (1u << m->proc_field)))
+            continue;
+        emit(ctx, m, l, 3, &v);
+        n++;
+    }
     return n;
 }
 
@@ -242,6 +309,7 @@ SELF_METRIC(self_max_fds, U64(s->self.max_fds))
 
 #define FIELD(f, div) .field = (f), .divisor = (div)
 #define DERIVED(fn)   .field = -1, .series = (fn)
+#define PROCESS(pf)   .field = -1, .proc_field = (pf), .series = per_process
 
 const struct ksm_metric ksm_metrics[] = {
     /* Statistics of <sysfs>/kernel/mm/ksm. */
@@ -347,6 +415,48 @@ const struct ksm_metric ksm_metrics[] = {
      NULL, NULL, NULL, 0, DERIVED(up)},
     {"ksm_read_errors_total", "Failed reads or parses of a KSM file that "
      "exists.", KSM_COUNTER, NULL, "errors", "", 0, DERIVED(read_errors)},
+
+    /* The cost side, from procfs. */
+    {"ksm_ksmd_cpu_seconds_total", "CPU time the ksmd kernel thread has "
+     "spent (user + system).", KSM_COUNTER, "seconds", "total_time_in_ms",
+     "ksmd", 0, DERIVED(ksmd_cpu), .collectd_scale = 1000},
+    {"ksm_cow_total", "Copy-on-write breaks of KSM pages: writes that "
+     "unshared a merged page (vmstat cow_ksm).", KSM_COUNTER, NULL,
+     "total_operations", "cow", 0, DERIVED(cow)},
+    {"ksm_swapin_copies_total", "KSM pages copied at swap-in (vmstat "
+     "ksm_swpin_copy).", KSM_COUNTER, NULL, "total_operations",
+     "swapin_copies", 0, DERIVED(swpin_copy)},
+
+    /* Per process and per VM, from <procfs>/PID/ksm_stat. */
+    {"ksm_process_merging_pages", "Pages of this process merged by KSM "
+     "(ksm_merging_pages).", KSM_GAUGE, NULL, "vmpage_number", "merging",
+     KSM_MF_PROCESS, PROCESS(KSM_PROC_MERGING_PAGES)},
+    {"ksm_process_zero_pages", "Empty pages of this process merged with the "
+     "zero page.", KSM_GAUGE, NULL, "vmpage_number", "zero", KSM_MF_PROCESS,
+     PROCESS(KSM_PROC_ZERO_PAGES)},
+    {"ksm_process_rmap_items", "rmap_items KSM keeps for this process.",
+     KSM_GAUGE, NULL, "count", "rmap_items", KSM_MF_PROCESS,
+     PROCESS(KSM_PROC_RMAP_ITEMS)},
+    {"ksm_process_profit_bytes", "Memory KSM saves for this process net of "
+     "its rmap_items (ksm_process_profit).", KSM_GAUGE, "bytes", "gauge",
+     "profit", KSM_MF_PROCESS, PROCESS(KSM_PROC_PROFIT)},
+    {"ksm_process_mergeable", "1 when any memory of this process may be "
+     "merged (ksm_mergeable); 0 for a VM that opted out.", KSM_GAUGE, NULL,
+     "gauge", "mergeable", KSM_MF_PROCESS, PROCESS(KSM_PROC_MERGEABLE)},
+    {"ksm_process_merge_any", "1 when the process made all its memory "
+     "mergeable (prctl PR_SET_MEMORY_MERGE).", KSM_GAUGE, NULL, "gauge",
+     "merge_any", KSM_MF_PROCESS, PROCESS(KSM_PROC_MERGE_ANY)},
+    {"ksm_process_scan_examined", "Processes the last scan looked at.",
+     KSM_GAUGE, NULL, "count", "scan_examined", 0, DERIVED(scan_examined)},
+    {"ksm_process_scan_denied", "Processes whose ksm_stat the last scan was "
+     "not allowed to read (it needs root or the owner).", KSM_GAUGE, NULL,
+     "count", "scan_denied", 0, DERIVED(scan_denied)},
+    {"ksm_process_scan_over_limit", "Processes the last scan skipped: beyond "
+     "its limit.", KSM_GAUGE, NULL, "count", "scan_over_limit", 0,
+     DERIVED(scan_over_limit)},
+    {"ksm_process_scan_vanished_total", "Processes that exited while being "
+     "read.", KSM_COUNTER, NULL, "total_operations", "scan_vanished", 0,
+     DERIVED(scan_vanished)},
 
     /* The exporter process. */
     {"ksm_exporter_build_info", "A metric with a constant '1' value labeled "

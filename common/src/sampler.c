@@ -63,6 +63,7 @@ const enum ksm_field_format ksm_field_formats[KSM_FIELD_COUNT] = {
 
 struct ksm_sampler {
     char *path;
+    struct ksm_procfs *procfs; /* NULL without a procfs root */
     int dirfd;
     /* The directory as opened: a change means entries came or went. */
     struct timespec dir_mtime;
@@ -200,6 +201,20 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
                             : (sizeof(void *) == 8 ? 64 : 32);
     s->clock = c->clock ? c->clock : monotonic_ns;
     s->clock_arg = c->clock_arg;
+    if (c->procfs_root) {
+        struct ksm_procfs_config pc = {.root = c->procfs_root,
+                                       .processes = c->processes,
+                                       .max_processes = c->max_processes,
+                                       .fd_budget = c->fd_budget,
+                                       .ticks = c->ticks};
+        int err = ksm_procfs_new(&pc, &s->procfs);
+
+        if (err) {
+            free(s->path);
+            free(s);
+            return err;
+        }
+    }
     *out = s;
     return 0;
 }
@@ -209,6 +224,7 @@ void ksm_sampler_free(struct ksm_sampler *s)
     if (!s)
         return;
     close_files(s);
+    ksm_procfs_free(s->procfs);
     free(s->path);
     free(s);
 }
@@ -367,6 +383,9 @@ int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
         if (err == 0)
             read_fields(s, out);
     }
+    /* ksmd exists only where KSM does: look for it only then. */
+    if (s->procfs)
+        ksm_procfs_read(s->procfs, err == 0, &out->proc);
     if (err) {
         out->up = false;
         memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));

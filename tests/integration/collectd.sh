@@ -5,6 +5,7 @@
 # Usage: collectd.sh PLUGIN_DIR FIXTURES_DIR
 set -u
 PLUGIN_DIR=$(realpath "$1") FIXTURES=$(realpath "$2")
+PROCFS=$(dirname "$FIXTURES")/procfs/typical
 EXPORTER=/bin/false
 . "$(dirname "$0")/lib.sh"
 
@@ -87,7 +88,8 @@ same_number() {
 
 # --- the typical fixture: unixsock, csv and write_prometheus ------------------
 wp_port=$(free_port 29103)
-start_collectd typical "  SysfsRoot \"$FIXTURES/typical\"" "$wp_port"
+start_collectd typical "  SysfsRoot \"$FIXTURES/typical\"
+  ProcfsRoot \"$PROCFS\"" "$wp_port"
 check "collectd has ksm values" wait_for vmpage_number-sharing
 check "vmpage_number-sharing" same_number "$(getval vmpage_number-sharing)" 196608
 check "vmpage_number-shared" same_number "$(getval vmpage_number-shared)" 24576
@@ -99,6 +101,12 @@ check "gauge-sharing_ratio (derived)" same_number "$(getval gauge-sharing_ratio)
 check "gauge-general_profit (signed)" same_number "$(getval gauge-general_profit)" 788060480
 check "duration-sleep (tunable)" same_number "$(getval duration-sleep)" 0.02
 check "gauge-advisor_mode-none" same_number "$(getval gauge-advisor_mode-none)" 1
+check "per VM: ksm-web01/vmpage_number-merging" same_number \
+    "$(collectdctl -s "$SOCK" getval ksmtest/ksm-web01/vmpage_number-merging | sed -n 's/^value=//p')" 30000
+check "per VM: the opted-out guest has mergeable 0" same_number \
+    "$(collectdctl -s "$SOCK" getval ksmtest/ksm-db,prod/gauge-mergeable | sed -n 's/^value=//p')" 0
+check "per process: ksm-redis-server-1002/gauge-merge_any" same_number \
+    "$(collectdctl -s "$SOCK" getval ksmtest/ksm-redis-server-1002/gauge-merge_any | sed -n 's/^value=//p')" 1
 # A DERIVE comes back as a rate: the counter is constant, so 0.
 wait_for total_operations-full_scans
 check "total_operations-full_scans is a DERIVE (rate 0)" same_number "$(getval total_operations-full_scans)" 0

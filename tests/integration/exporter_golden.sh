@@ -12,14 +12,18 @@ if [ "$(getconf PAGESIZE)" != 4096 ]; then
     exit 77
 fi
 
-scrape_case() { # case sysfs-root
+scrape_case() { # case sysfs-root [exporter flags...]
     local case=$1 root=$2
+    shift 2
+    # No procfs unless asked: the goldens must not see this machine's.
+    local flags=(--no-collector.process --path.procfs="$FIXTURES/does-not-exist")
+    [ $# -gt 0 ] && flags=("$@")
     # One exporter per format: each body is then its first scrape, as in
     # the golden files (ksm_read_errors_total counts per scrape).
-    start_exporter "$case" --path.sysfs="$root" || { fail "$case: start"; return; }
+    start_exporter "$case" --path.sysfs="$root" "${flags[@]}" || { fail "$case: start"; return; }
     curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/$case.prom"
     check "$case: SIGTERM exits 0" stop_exporter
-    start_exporter "$case-om" --path.sysfs="$root" || { fail "$case: start"; return; }
+    start_exporter "$case-om" --path.sysfs="$root" "${flags[@]}" || { fail "$case: start"; return; }
     curl -sf -H "Accept: $PROM_ACCEPT" "http://127.0.0.1:$PORT/metrics" >"$TMP/$case.om"
     check "$case: SIGTERM exits 0" stop_exporter
 
@@ -43,4 +47,7 @@ for dir in "$FIXTURES"/*/; do
     scrape_case "$(basename "$dir")" "$dir"
 done
 scrape_case missing "$FIXTURES/does-not-exist"
+[ "$(getconf CLK_TCK)" = 100 ] &&
+    scrape_case typical-procfs "$FIXTURES/typical" \
+        --path.procfs="$(dirname "$FIXTURES")/procfs/typical"
 finish

@@ -11,7 +11,7 @@ url() { echo "http://127.0.0.1:$PORT$1"; }
 status() { local m=$1 p=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' -X "$m" "$@" "$(url "$p")"; }
 
 # --- routes and methods -----------------------------------------------------
-start_exporter routes --path.sysfs="$FIXTURES/typical" || exit 1
+start_exporter routes --path.sysfs="$FIXTURES/typical" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" || exit 1
 curl -s -D "$TMP/landing.h" "$(url /)" >"$TMP/landing.html"
 check "landing page is HTML" grep -qi '^Content-Type: text/html' "$TMP/landing.h"
 check "landing page links to /metrics" grep -q 'href="/metrics"' "$TMP/landing.html"
@@ -67,7 +67,7 @@ check "20 concurrent scrapes all intact ($bad bad)" test "$bad" = 0
 check "SIGTERM exits 0" stop_exporter
 
 # A body below one TCP segment is not worth compressing.
-start_exporter small --path.sysfs="$FIXTURES/does-not-exist" || exit 1
+start_exporter small --path.sysfs="$FIXTURES/does-not-exist" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" || exit 1
 curl -s -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/small.prom"
 check "small body ($(stat -c %s "$TMP/small.prom") bytes) under 1400" test "$(stat -c %s "$TMP/small.prom")" -lt 1400
 check "small body is not gzipped" bash -c "! grep -qi '^Content-Encoding' '$TMP/small.h'"

@@ -25,6 +25,10 @@ for dir in "$fixtures"/*/; do
     check "$case.prom" "$dir"
     check "$case.om" --openmetrics "$dir"
 done
+# The cost side and the processes, from the fake procfs.
+procfs=$(dirname "$fixtures")/procfs/typical
+check typical-procfs.prom --procfs="$procfs" --processes "$fixtures/typical"
+check typical-procfs.om --openmetrics --procfs="$procfs" --processes "$fixtures/typical"
 # KSM not built into the kernel: only ksm_up 0.
 check missing.prom "$fixtures/does-not-exist"
 check missing.om --openmetrics "$fixtures/does-not-exist"

@@ -56,6 +56,8 @@ int plugin_dispatch_values(value_list_t const *vl)
         return 0;
     d = &values[nvalues++];
     sstrncpy(d->plugin, vl->plugin, sizeof(d->plugin));
+    sstrncpy(d->plugin_instance, vl->plugin_instance,
+             sizeof(d->plugin_instance));
     sstrncpy(d->type, vl->type, sizeof(d->type));
     sstrncpy(d->type_instance, vl->type_instance, sizeof(d->type_instance));
     d->values_len = vl->values_len;

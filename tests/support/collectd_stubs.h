@@ -17,6 +17,7 @@ extern user_data_t read_ud;
 #define MAX_VALUES 128
 struct dispatched {
     char plugin[DATA_MAX_NAME_LEN];
+    char plugin_instance[DATA_MAX_NAME_LEN];
     char type[DATA_MAX_NAME_LEN];
     char type_instance[DATA_MAX_NAME_LEN];
     value_t value;

@@ -14,7 +14,7 @@ static int usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s [--page-size=N] [--samples=N] [--openmetrics] "
-            "[SYSFS_ROOT]\n",
+            "[--procfs=ROOT [--processes]] [SYSFS_ROOT]\n",
             prog);
     return 2;
 }
@@ -34,6 +34,8 @@ int main(int argc, char **argv)
         {"page-size", required_argument, NULL, 'p'},
         {"samples", required_argument, NULL, 'n'},
         {"openmetrics", no_argument, NULL, 'o'},
+        {"procfs", required_argument, NULL, 'P'},
+        {"processes", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     struct ksm_sampler_config cfg = {0};
@@ -56,6 +58,13 @@ int main(int argc, char **argv)
             break;
         case 'o':
             fmt = KSM_FORMAT_OPENMETRICS;
+            break;
+        case 'P':
+            cfg.procfs_root = optarg;
+            cfg.ticks = 100; /* the fixtures' USER_HZ */
+            break;
+        case 'r':
+            cfg.processes = true;
             break;
         default:
             return usage(argv[0]);

@@ -61,13 +61,20 @@ static void unload(void)
     shutdown_cb();
 }
 
-static const struct dispatched *find(const char *type, const char *inst)
+static const struct dispatched *find_in(const char *pinst, const char *type,
+                                        const char *inst)
 {
     for (int i = 0; i < nvalues; i++)
-        if (strcmp(values[i].type, type) == 0 &&
+        if (strcmp(values[i].plugin_instance, pinst) == 0 &&
+            strcmp(values[i].type, type) == 0 &&
             strcmp(values[i].type_instance, inst) == 0)
             return &values[i];
     return NULL;
+}
+
+static const struct dispatched *find(const char *type, const char *inst)
+{
+    return find_in("", type, inst);
 }
 
 static void assert_gauge(const char *type, const char *inst, double want)
@@ -105,12 +112,16 @@ static int count_logged(const char *needle)
 
 START_TEST(test_typical_identifiers)
 {
-    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
+    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
+                              {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t proc = str_value("/nonexistent");
 
     opts[0].values = &root;
     opts[0].values_num = 1;
-    ck_assert_int_eq(configure(opts, 1), 0);
+    opts[1].values = &proc;
+    opts[1].values_num = 1;
+    ck_assert_int_eq(configure(opts, 2), 0);
     ck_assert_int_eq(init_cb(), 0);
     ck_assert(read_cb != NULL);
     ck_assert_int_eq(read_cb(&read_ud), 0);
@@ -155,16 +166,20 @@ END_TEST
 
 START_TEST(test_no_tunables)
 {
-    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
-                              {.key = (char[]){"ReportTunables"}}};
+    oconfig_item_t opts[3] = {{.key = (char[]){"SysfsRoot"}},
+                              {.key = (char[]){"ReportTunables"}},
+                              {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t off = bool_value(0);
+    oconfig_value_t proc = str_value("/nonexistent");
 
     opts[0].values = &root;
     opts[0].values_num = 1;
     opts[1].values = &off;
     opts[1].values_num = 1;
-    ck_assert_int_eq(configure(opts, 2), 0);
+    opts[2].values = &proc;
+    opts[2].values_num = 1;
+    ck_assert_int_eq(configure(opts, 3), 0);
     ck_assert_int_eq(init_cb(), 0);
     ck_assert_int_eq(read_cb(&read_ud), 0);
     ck_assert_ptr_null(find("gauge", "run"));
@@ -190,6 +205,66 @@ START_TEST(test_nan_ratio)
     assert_gauge("gauge", "sharing_ratio", NAN);
     assert_gauge("bytes", "saved", 0);
     unload();
+}
+END_TEST
+
+/* The cost side and one plugin instance per listed process. */
+START_TEST(test_processes)
+{
+    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
+                              {.key = (char[]){"ProcfsRoot"}}};
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
+    const struct dispatched *d;
+
+    opts[0].values = &root;
+    opts[0].values_num = 1;
+    opts[1].values = &proc;
+    opts[1].values_num = 1;
+    ck_assert_int_eq(configure(opts, 2), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+    if (sysconf(_SC_CLK_TCK) == 100)
+        assert_derive("total_time_in_ms", "ksmd", 40000); /* 40 s in ms */
+    assert_derive("total_operations", "cow", 1234);
+    assert_derive("total_operations", "swapin_copies", 5);
+    assert_gauge("count", "scan_examined", 13);
+    assert_derive("errors", "ksm_stat", 1);
+
+    d = find_in("web01", "vmpage_number", "merging");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 30000);
+    d = find_in("web01", "gauge", "profit");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 120000000);
+    d = find_in("db,prod", "gauge", "mergeable");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 0);
+    d = find_in("redis-server-1002", "gauge", "merge_any");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 1);
+    /* '/' cannot be part of an identifier. */
+    ck_assert_ptr_nonnull(find_in("CPU 0_KVM-1006", "gauge", "mergeable"));
+    ck_assert_ptr_nonnull(find_in("we_ird-1009", "count", "rmap_items"));
+    ck_assert_ptr_null(find_in("bash-1003", "gauge", "mergeable"));
+    unload();
+
+    /* ReportProcesses false: no per-process instance, the cost side stays. */
+    {
+        oconfig_item_t more[3] = {opts[0], opts[1],
+                                  {.key = (char[]){"ReportProcesses"}}};
+        oconfig_value_t off = bool_value(0);
+
+        more[2].values = &off;
+        more[2].values_num = 1;
+        ck_assert_int_eq(configure(more, 3), 0);
+        ck_assert_int_eq(init_cb(), 0);
+        ck_assert_int_eq(read_cb(&read_ud), 0);
+        ck_assert_ptr_null(find_in("web01", "vmpage_number", "merging"));
+        ck_assert_ptr_null(find("count", "scan_examined"));
+        assert_derive("total_operations", "cow", 1234);
+        unload();
+    }
 }
 END_TEST
 
@@ -257,6 +332,7 @@ int main(void)
     tcase_add_test(tc, test_typical_identifiers);
     tcase_add_test(tc, test_no_tunables);
     tcase_add_test(tc, test_nan_ratio);
+    tcase_add_test(tc, test_processes);
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
     tcase_add_test(tc, test_bad_options);

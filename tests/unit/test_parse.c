@@ -213,6 +213,138 @@ START_TEST(test_proc_stat_long_comm)
 }
 END_TEST
 
+#define KSM_STAT_6_18                                                          \
+    "ksm_rmap_items 300\nksm_zero_pages 7\nksm_merging_pages 5000\n"           \
+    "ksm_process_profit -1200\nksm_merge_any: no\nksm_mergeable: yes\n"
+
+static const struct {
+    const char *text;
+    int rc;
+    uint32_t present;
+} ksm_stat_cases[] = {
+    {KSM_STAT_6_18, 0, 0x3f},
+    {"", 0, 0}, /* a kernel thread */
+    {"ksm_rmap_items 1\n", 0, 1u << KSM_PROC_RMAP_ITEMS},
+    {"ksm_rmap_items 1\nksm_new_thing 42 x\n", 0, 1u << KSM_PROC_RMAP_ITEMS},
+    {"ksm_merging_pages lots\n", -EINVAL, 0},
+    {"ksm_merging_pages -1\n", -EINVAL, 0},
+    {"ksm_merging_pages 9223372036854775808\n", -ERANGE, 0},
+    {"ksm_process_profit -9223372036854775809\n", -ERANGE, 0},
+    {"ksm_mergeable: maybe\n", -EINVAL, 0},
+    {"ksm_mergeable:yes\n", -EINVAL, 0},
+    {"ksm_rmap_items 1", -EINVAL, 0},
+    {"ksm_rmap_items\n", -EINVAL, 0},
+    {"garbage\n", -EINVAL, 0},
+};
+
+START_TEST(test_ksm_stat)
+{
+    struct ksm_ksm_stat st;
+    const char *t = ksm_stat_cases[_i].text;
+    int rc;
+
+    memset(&st, 0xa5, sizeof(st));
+    rc = ksm_parse_ksm_stat(t, strlen(t), &st);
+    ck_assert_msg(rc == ksm_stat_cases[_i].rc, "%s: rc %d", t, rc);
+    if (rc != 0) {
+        ck_assert_uint_eq(st.present, 0xa5a5a5a5u);
+        return;
+    }
+    ck_assert_uint_eq(st.present, ksm_stat_cases[_i].present);
+    if (_i == 0) {
+        ck_assert_int_eq(st.value[KSM_PROC_RMAP_ITEMS], 300);
+        ck_assert_int_eq(st.value[KSM_PROC_ZERO_PAGES], 7);
+        ck_assert_int_eq(st.value[KSM_PROC_MERGING_PAGES], 5000);
+        ck_assert_int_eq(st.value[KSM_PROC_PROFIT], -1200);
+        ck_assert_int_eq(st.value[KSM_PROC_MERGE_ANY], 0);
+        ck_assert_int_eq(st.value[KSM_PROC_MERGEABLE], 1);
+    }
+}
+END_TEST
+
+/* Command lines are NUL-separated; sizeof - 1 drops the literal's NUL. */
+#define CMD(s) s, sizeof(s) - 1
+
+static const struct {
+    const char *cmd;
+    size_t n;
+    int rc;
+    const char *name;
+} qemu_cases[] = {
+    {CMD("/usr/bin/qemu-system-x86_64\0-name\0guest=web01,debug-threads=on\0-S\0"), 0, "web01"},
+    {CMD("qemu\0-name\0web02\0"), 0, "web02"},
+    {CMD("qemu\0-name\0web03,process=qemu:web03\0"), 0, "web03"},
+    {CMD("qemu\0-name\0debug-threads=on,guest=db,,prod\0"), 0, "db,prod"},
+    {CMD("qemu\0-name\0guest=a,,b,,c\0"), 0, "a,b,c"},
+    {CMD("qemu\0-name\0unterminated"), 0, "unterminated"},
+    {CMD("qemu\0-name\0guest=caf\xc3\xa9\0"), 0, "caf\xc3\xa9"},
+    {CMD("qemu\0-name\0bad\xff\x01name\0"), 0, "bad??name"},
+    {CMD("qemu\0-name\0"), -EINVAL, NULL},
+    {CMD("qemu\0-name"), -EINVAL, NULL},
+    {CMD("qemu\0-name\0guest=\0"), -EINVAL, NULL},
+    {CMD("qemu\0-name\0debug-threads=on\0"), -EINVAL, NULL},
+    {CMD("qemu\0-name\0,x\0"), -EINVAL, NULL},
+    {CMD("qemu\0-m\0" "4096\0"), -ENOENT, NULL},
+    {CMD("qemu\0--name\0x\0"), -ENOENT, NULL},
+    {CMD("-names\0x\0"), -ENOENT, NULL},
+    {"", 0, -ENOENT, NULL},
+};
+
+START_TEST(test_qemu_name)
+{
+    char name[64] = "unset";
+    int rc = ksm_parse_qemu_name(qemu_cases[_i].cmd, qemu_cases[_i].n, name,
+                                 sizeof(name));
+
+    ck_assert_msg(rc == qemu_cases[_i].rc, "case %d: rc %d", _i, rc);
+    if (rc == 0)
+        ck_assert_str_eq(name, qemu_cases[_i].name);
+    else
+        ck_assert_str_eq(name, "unset");
+}
+END_TEST
+
+/* An absurdly long name is cut to the buffer, on a character boundary. */
+START_TEST(test_qemu_name_long)
+{
+    static char cmd[20000];
+    char name[8];
+    size_t n;
+
+    /* "qemu", "-name", "guest=" and their separators: 17 bytes. */
+    memcpy(cmd, "qemu\0-name\0guest=", 17);
+    memset(cmd + 17, 'x', sizeof(cmd) - 17);
+    ck_assert_int_eq(ksm_parse_qemu_name(cmd, sizeof(cmd), name, sizeof(name)),
+                     0);
+    ck_assert_str_eq(name, "xxxxxxx");
+    /* "ab" then U+00E9 (2 bytes) x3: cut before a half character. */
+    n = 17;
+    memcpy(cmd + n, "ab\xc3\xa9\xc3\xa9\xc3\xa9", 8);
+    n += 8;
+    cmd[n++] = '\0';
+    ck_assert_int_eq(ksm_parse_qemu_name(cmd, n, name, sizeof(name)), 0);
+    ck_assert_str_eq(name, "ab\xc3\xa9\xc3\xa9");
+}
+END_TEST
+
+START_TEST(test_sanitize)
+{
+    char a[] = "plain name";
+    char b[] = "tab\there\x7f";
+    char c[] = "\xc3\xa9\xc3\xe2\x82\xac\xf0\x9f\x98\x80\xed\xa0\x80";
+    char d[] = "\xc0\xaf\xff";
+
+    ksm_sanitize_text(a);
+    ck_assert_str_eq(a, "plain name");
+    ksm_sanitize_text(b);
+    ck_assert_str_eq(b, "tab?here?");
+    ksm_sanitize_text(c);
+    ck_assert_str_eq(c, "\xc3\xa9?\xe2\x82\xac\xf0\x9f\x98\x80???");
+    ksm_sanitize_text(d);
+    ck_assert_str_eq(d, "???");
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *parse_suite(void)
@@ -232,6 +364,14 @@ static Suite *parse_suite(void)
     tc = tcase_create("proc_stat");
     tcase_add_loop_test(tc, test_proc_stat, 0, N(stat_cases));
     tcase_add_test(tc, test_proc_stat_long_comm);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("ksm_stat");
+    tcase_add_loop_test(tc, test_ksm_stat, 0, N(ksm_stat_cases));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("qemu_name");
+    tcase_add_loop_test(tc, test_qemu_name, 0, N(qemu_cases));
+    tcase_add_test(tc, test_qemu_name_long);
+    tcase_add_test(tc, test_sanitize);
     suite_add_tcase(s, tc);
     return s;
 }

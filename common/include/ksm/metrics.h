@@ -19,6 +19,11 @@ enum {
     KSM_MF_TUNABLE = 1u << 0,
     /* About the exporter process itself: the collectd plugin skips it. */
     KSM_MF_EXPORTER = 1u << 1,
+    /*
+     * One series per listed process, labelled pid, comm and vm: collectd
+     * reports it with ReportProcesses, under a plugin instance per process.
+     */
+    KSM_MF_PROCESS = 1u << 2,
 };
 
 /* A value as exact as its source: counts stay integers, ratios are doubles. */
@@ -82,6 +87,10 @@ struct ksm_metric {
     uint32_t divisor;
     /* ... or, when field is -1, a function. */
     ksm_series_fn series;
+    /* collectd only: multiply by this (0 means 1), e.g. seconds to ms. */
+    double collectd_scale;
+    /* With KSM_MF_PROCESS: the ksm_stat figure (enum ksm_proc_field). */
+    int proc_field;
 };
 
 /* Every metric, in the order adapters present them. */

@@ -55,6 +55,8 @@ int ksm_parse_selection(const char *text, size_t n, struct ksm_selection *out);
 /* The fields of /proc/PID/stat that the project uses (proc(5) numbering). */
 struct ksm_proc_stat {
     char state;         /* (3) */
+    uint64_t ppid;      /* (4) */
+    uint64_t flags;     /* (9) PF_* */
     uint64_t utime;     /* (14) clock ticks */
     uint64_t stime;     /* (15) clock ticks */
     uint64_t starttime; /* (22) clock ticks after boot */
@@ -73,5 +75,49 @@ struct ksm_proc_stat {
  */
 int ksm_parse_proc_stat(const char *text, size_t n, struct ksm_proc_stat *out,
                         char *comm, size_t comm_size);
+
+/* The figures of /proc/PID/ksm_stat, in the order of KSM_PROC_* bits. */
+enum ksm_proc_field {
+    KSM_PROC_MERGING_PAGES, /* ksm_merging_pages %lu */
+    KSM_PROC_ZERO_PAGES,    /* ksm_zero_pages %ld */
+    KSM_PROC_RMAP_ITEMS,    /* ksm_rmap_items %lu */
+    KSM_PROC_PROFIT,        /* ksm_process_profit %ld, bytes */
+    KSM_PROC_MERGEABLE,     /* ksm_mergeable: yes|no */
+    KSM_PROC_MERGE_ANY,     /* ksm_merge_any: yes|no */
+    KSM_PROC_FIELD_COUNT
+};
+
+struct ksm_ksm_stat {
+    uint32_t present; /* bit (1 << KSM_PROC_*) per line found */
+    int64_t value[KSM_PROC_FIELD_COUNT];
+};
+
+/*
+ * Parses /proc/PID/ksm_stat: lines "key value" (numbers, strict as
+ * ksm_parse_u64/i64, unsigned ones at most INT64_MAX) and "key: yes|no".
+ * Lines with other keys are skipped, so that a newer kernel's additions do
+ * no harm.  Empty text (a kernel thread) gives present == 0.
+ *
+ * Returns 0 and writes *out, or -EINVAL/-ERANGE for a malformed known line
+ * or a line without '\n'.  *out is untouched on failure.
+ */
+int ksm_parse_ksm_stat(const char *text, size_t n, struct ksm_ksm_stat *out);
+
+/*
+ * Finds a QEMU guest's name in its command line (NUL-separated arguments,
+ * n bytes, the last one possibly unterminated): the value of "-name", either
+ * "guest=NAME,..." as libvirt writes it or "NAME[,...]".  ",," stands for a
+ * literal comma.  The name is cut at size - 1 bytes on a UTF-8 boundary.
+ *
+ * Returns 0 and the name in out, -ENOENT without "-name", or -EINVAL when
+ * its value is missing or gives an empty name.
+ */
+int ksm_parse_qemu_name(const char *cmdline, size_t n, char *out, size_t size);
+
+/*
+ * Makes s fit for a label value or a collectd instance: every byte that is
+ * not part of valid UTF-8, and every control character, becomes '?'.
+ */
+void ksm_sanitize_text(char *s);
 
 #endif

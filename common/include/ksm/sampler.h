@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ksm/parse.h"
+#include "ksm/procfs.h"
 #include "ksm/self.h"
 
 /*
@@ -88,6 +89,9 @@ struct ksm_sample {
     uint64_t page_size;
     uint64_t rmap_item_size;
 
+    /* The cost side and the processes, when a procfs root is configured. */
+    struct ksm_procfs_sample proc;
+
     /*
      * The exporter's own figures.  ksm_sampler_read() clears them; the
      * exporter fills them afterwards, the collectd plugin never does.
@@ -113,6 +117,16 @@ struct ksm_sampler_config {
     /* Clock for sample timestamps; NULL means CLOCK_MONOTONIC. */
     ksm_clock_fn clock;
     void *clock_arg;
+    /*
+     * Root of procfs for ksmd's CPU time, vmstat and (with processes) the
+     * per-process scan; NULL reads no procfs at all.  See struct
+     * ksm_procfs_config for max_processes, fd_budget and ticks.
+     */
+    const char *procfs_root;
+    bool processes;
+    size_t max_processes;
+    size_t fd_budget;
+    uint64_t ticks;
 };
 
 struct ksm_sampler;

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* The cost side and per-process figures of KSM, from procfs. */
+#ifndef KSM_PROCFS_H
+#define KSM_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksm/parse.h"
+
+#define KSM_COMM_LEN    64
+#define KSM_VM_NAME_LEN 128
+
+/* One process listed in a sample (see METRICS.md for who is listed). */
+struct ksm_process {
+    char pid[12];                /* decimal, for labels */
+    char comm[KSM_COMM_LEN];     /* valid UTF-8 */
+    char vm[KSM_VM_NAME_LEN];    /* QEMU guest name, or "" */
+    bool qemu;
+    struct ksm_ksm_stat stat;    /* present bits say what this kernel has */
+};
+
+/* The procfs files whose failures are counted, by name. */
+enum ksm_proc_source {
+    KSM_SRC_VMSTAT,    /* <procfs>/vmstat */
+    KSM_SRC_KSMD_STAT, /* <procfs>/<ksmd's pid>/stat */
+    KSM_SRC_KSM_STAT,  /* <procfs>/PID/ksm_stat of any process */
+    KSM_SRC_COUNT
+};
+
+extern const char *const ksm_proc_source_names[KSM_SRC_COUNT];
+
+/* What one procfs reading found; part of struct ksm_sample. */
+struct ksm_procfs_sample {
+    bool has_ksmd;
+    double ksmd_cpu_seconds;
+    bool has_cow;
+    uint64_t cow_ksm;
+    bool has_swpin_copy;
+    uint64_t swpin_copy;
+    /* Sources that exist on this system, and failures since the start. */
+    uint32_t source_exists;
+    uint64_t source_errors[KSM_SRC_COUNT];
+
+    /* The process scan, when enabled. */
+    bool scanned;
+    const struct ksm_process *processes; /* owned by the reader */
+    size_t nprocesses;
+    uint64_t examined;      /* processes looked at in this scan */
+    uint64_t denied;        /* of those, how many refused access */
+    uint64_t vanished;      /* exited while being read, since the start */
+    uint64_t over_limit;    /* not looked at: beyond max_processes */
+};
+
+struct ksm_procfs_config {
+    /* Root of procfs, e.g. "/proc"; copied. */
+    const char *root;
+    /* Scan every process's ksm_stat. */
+    bool processes;
+    /* The most processes one scan looks at; 0 means 65536. */
+    size_t max_processes;
+    /*
+     * How many per-process descriptors may be kept open between scans;
+     * beyond them a process's file is opened at every scan.  0 means half
+     * of RLIMIT_NOFILE's soft limit.
+     */
+    size_t fd_budget;
+    /* Clock ticks per second of /proc/PID/stat; 0 means sysconf(). */
+    uint64_t ticks;
+};
+
+struct ksm_procfs;
+
+/* Returns 0 and a reader in *out, -ENOMEM or -EINVAL (empty root). */
+int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out);
+
+/*
+ * Reads vmstat, ksmd's CPU time and (when enabled) every process's
+ * ksm_stat into *out.  look_for_ksmd says whether to search for the ksmd
+ * thread when it is not known yet (it exists only when KSM does).  Nothing
+ * here fails the whole reading: what cannot be read is absent and counted.
+ * out->processes stays valid until the next call or ksm_procfs_free().
+ */
+void ksm_procfs_read(struct ksm_procfs *r, bool look_for_ksmd,
+                     struct ksm_procfs_sample *out);
+
+void ksm_procfs_free(struct ksm_procfs *r);
+
+#endif

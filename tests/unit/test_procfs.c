@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the procfs reader against a fake procfs tree. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "ksm/procfs.h"
+#include "testutil.h"
+
+#ifndef KSM_PROCFS_DIR
+#error "KSM_PROCFS_DIR must name tests/procfs"
+#endif
+
+#define TYPICAL KSM_PROCFS_DIR "/typical"
+
+static struct ksm_procfs *reader(const char *root, bool processes,
+                                 size_t max, size_t budget)
+{
+    struct ksm_procfs_config c = {.root = root,
+                                  .processes = processes,
+                                  .max_processes = max,
+                                  .fd_budget = budget,
+                                  .ticks = 100};
+    struct ksm_procfs *r;
+
+    ck_assert_int_eq(ksm_procfs_new(&c, &r), 0);
+    return r;
+}
+
+static const struct ksm_process *by_pid(const struct ksm_procfs_sample *s,
+                                        const char *pid)
+{
+    for (size_t i = 0; i < s->nprocesses; i++)
+        if (strcmp(s->processes[i].pid, pid) == 0)
+            return &s->processes[i];
+    return NULL;
+}
+
+#define V(p, f) ((p)->stat.value[KSM_PROC_##f])
+
+static void check_typical(const struct ksm_procfs_sample *s)
+{
+    const struct ksm_process *p;
+
+    ck_assert(s->has_ksmd);
+    ck_assert_double_eq_tol(s->ksmd_cpu_seconds, 40.0, 1e-9); /* 4000/100 */
+    ck_assert(s->has_cow);
+    ck_assert_uint_eq(s->cow_ksm, 1234);
+    ck_assert(s->has_swpin_copy);
+    ck_assert_uint_eq(s->swpin_copy, 5);
+    ck_assert(s->scanned);
+    /* 1, 2, 37 and 1000..1009; "0123", "self" and "sys" are no PIDs. */
+    ck_assert_uint_eq(s->examined, 13);
+    ck_assert_uint_eq(s->denied, 0);
+    ck_assert_uint_eq(s->over_limit, 0);
+    /* 1000, 1001, 1002, 1005, 1006, 1008, 1009 */
+    ck_assert_uint_eq(s->nprocesses, 7);
+
+    p = by_pid(s, "1000");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->qemu);
+    ck_assert_str_eq(p->comm, "qemu-system-x86");
+    ck_assert_str_eq(p->vm, "web01");
+    ck_assert_uint_eq(p->stat.present, 0x3f);
+    ck_assert_int_eq(V(p, MERGING_PAGES), 30000);
+    ck_assert_int_eq(V(p, ZERO_PAGES), 100);
+    ck_assert_int_eq(V(p, RMAP_ITEMS), 40000);
+    ck_assert_int_eq(V(p, PROFIT), 120000000);
+    ck_assert_int_eq(V(p, MERGEABLE), 1);
+    ck_assert_int_eq(V(p, MERGE_ANY), 0);
+
+    /* The guest that opted out is listed all the same, mergeable 0. */
+    p = by_pid(s, "1001");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->vm, "db,prod");
+    ck_assert_int_eq(V(p, MERGEABLE), 0);
+    ck_assert_int_eq(V(p, MERGING_PAGES), 0);
+
+    p = by_pid(s, "1002");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->qemu);
+    ck_assert_str_eq(p->vm, "");
+    ck_assert_int_eq(V(p, MERGE_ANY), 1);
+
+    p = by_pid(s, "1005");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->vm, "web02");
+    p = by_pid(s, "1006");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->qemu);
+    ck_assert_str_eq(p->comm, "CPU 0/KVM");
+    ck_assert_str_eq(p->vm, "");
+
+    /* A kernel without ksm_stat: ksm_merging_pages alone. */
+    p = by_pid(s, "1008");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(p->stat.present, 1u << KSM_PROC_MERGING_PAGES);
+    ck_assert_int_eq(V(p, MERGING_PAGES), 777);
+
+    p = by_pid(s, "1009");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->comm, "we/ird");
+
+    ck_assert_ptr_null(by_pid(s, "1"));    /* no activity */
+    ck_assert_ptr_null(by_pid(s, "37"));   /* kernel thread */
+    ck_assert_ptr_null(by_pid(s, "1003")); /* no activity */
+    ck_assert_ptr_null(by_pid(s, "1004")); /* malformed */
+    ck_assert_ptr_null(by_pid(s, "1007")); /* vanished */
+}
+
+START_TEST(test_typical)
+{
+    struct ksm_procfs *r = reader(TYPICAL, true, 0, 0);
+    struct ksm_procfs_sample s;
+
+    ksm_procfs_read(r, true, &s);
+    check_typical(&s);
+    ck_assert_uint_eq(s.vanished, 1);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_KSM_STAT], 1);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_VMSTAT], 0);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_KSMD_STAT], 0);
+    /* Kept descriptors give the same answers, and counters go on. */
+    ksm_procfs_read(r, true, &s);
+    check_typical(&s);
+    ck_assert_uint_eq(s.vanished, 2);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_KSM_STAT], 2);
+    ksm_procfs_free(r);
+}
+END_TEST
+
+/* Without descriptors to keep, every scan opens afresh: same answers. */
+START_TEST(test_no_fd_budget)
+{
+    struct ksm_procfs *r = reader(TYPICAL, true, 0, 1);
+    struct ksm_procfs_sample s;
+
+    for (int i = 0; i < 3; i++) {
+        ksm_procfs_read(r, true, &s);
+        check_typical(&s);
+    }
+    ksm_procfs_free(r);
+}
+END_TEST
+
+START_TEST(test_limit)
+{
+    struct ksm_procfs *r = reader(TYPICAL, true, 5, 0);
+    struct ksm_procfs_sample s;
+
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.examined, 5);
+    ck_assert_uint_eq(s.over_limit, 8);
+    ksm_procfs_free(r);
+}
+END_TEST
+
+START_TEST(test_processes_off)
+{
+    struct ksm_procfs *r = reader(TYPICAL, false, 0, 0);
+    struct ksm_procfs_sample s;
+
+    ksm_procfs_read(r, true, &s);
+    ck_assert(!s.scanned);
+    ck_assert_uint_eq(s.nprocesses, 0);
+    ck_assert_uint_eq(s.examined, 0);
+    ck_assert(s.has_ksmd);
+    ck_assert(s.has_cow);
+    /* ksmd is looked for only when asked (KSM exists). */
+    ksm_procfs_free(r);
+    r = reader(TYPICAL, false, 0, 0);
+    ksm_procfs_read(r, false, &s);
+    ck_assert(!s.has_ksmd);
+    ck_assert(s.has_cow);
+    ksm_procfs_free(r);
+}
+END_TEST
+
+/* Processes come and go between scans; vmstat without KSM lines. */
+START_TEST(test_changes)
+{
+    char root[4096], ksm[4096], dir[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    join(dir, root, "/1");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    write_file(dir, "ksm_stat", "ksm_merging_pages 5\n");
+    write_file(dir, "comm", "one\n");
+    write_file(dir, "cmdline", "one");
+    write_file(root, "vmstat", "nr_free_pages 1\n");
+    r = reader(root, true, 0, 0);
+    ksm_procfs_read(r, true, &s);
+    ck_assert(!s.has_cow);
+    ck_assert(!s.has_ksmd);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_VMSTAT], 0);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_str_eq(s.processes[0].comm, "one");
+
+    join(dir, root, "/2");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    write_file(dir, "ksm_stat", "ksm_merging_pages 6\n");
+    write_file(dir, "comm", "two\n");
+    write_file(dir, "cmdline", "two");
+    join(dir, root, "/1");
+    rm_rf(dir);
+    write_file(root, "vmstat", "cow_ksm x\n");
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_str_eq(s.processes[0].pid, "2");
+    ck_assert_str_eq(s.processes[0].comm, "two");
+    ck_assert(!s.has_cow);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_VMSTAT], 1);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_missing_root)
+{
+    struct ksm_procfs *r = reader("/nonexistent/proc", true, 0, 0);
+    struct ksm_procfs_sample s;
+    struct ksm_procfs_config bad = {.root = ""};
+
+    ksm_procfs_read(r, true, &s);
+    ck_assert(!s.has_ksmd);
+    ck_assert(!s.has_cow);
+    ck_assert_uint_eq(s.nprocesses, 0);
+    ksm_procfs_free(r);
+    ck_assert_int_eq(ksm_procfs_new(&bad, &r), -EINVAL);
+    ksm_procfs_free(NULL);
+}
+END_TEST
+
+/* The real /proc: the scan runs, finds this process, and never lists it. */
+START_TEST(test_real_proc)
+{
+    struct ksm_procfs *r = reader("/proc", true, 0, 0);
+    struct ksm_procfs_sample s;
+
+    ksm_procfs_read(r, true, &s);
+    ck_assert(s.scanned);
+    ck_assert_uint_gt(s.examined, 1);
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_gt(s.examined, 1);
+    ksm_procfs_free(r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("procfs");
+    TCase *tc = tcase_create("fixture");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, test_typical);
+    tcase_add_test(tc, test_no_fd_budget);
+    tcase_add_test(tc, test_limit);
+    tcase_add_test(tc, test_processes_off);
+    tcase_add_test(tc, test_changes);
+    tcase_add_test(tc, test_missing_root);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("real");
+    tcase_add_test(tc, test_real_proc);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
