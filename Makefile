@@ -39,6 +39,7 @@ bench: bench-deps
 	$(MAKE) build BUILD=$(BUILD)-release BUILD_TYPE=Release
 	$(BUILD)-release/tests/bench_sampler $(SYSFS)
 	$(BUILD)-release/tests/bench_collectd $(SYSFS)
+	$(BUILD)-release/tests/bench_procfs
 	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh $(BUILD)-release/exporter/ksm_exporter
 
 clean:
