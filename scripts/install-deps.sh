@@ -7,7 +7,7 @@ set -eu
 want=(cmake make gcc pkg-config libmicrohttpd-dev zlib1g-dev libyaml-dev
       libcrypt-dev check curl)
 case "${1:-build}" in
-test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1
+test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
               prometheus) ;;
 bench) want+=(wrk prometheus-node-exporter) ;;
 esac

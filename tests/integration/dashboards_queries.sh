@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Every query of the dashboards against a real Prometheus that scrapes
+# ksm_exporter (fixtures whose counters move) and a real collectd's
+# write_prometheus; then the rules with promtool.
+# Usage: dashboards_queries.sh KSM_EXPORTER PLUGIN_DIR FIXTURES_DIR SOURCE_DIR
+set -u
+EXPORTER=$1 PLUGIN_DIR=$(realpath "$2") FIXTURES=$(realpath "$3") SRC=$(realpath "$4")
+. "$(dirname "$0")/lib.sh"
+for tool in prometheus promtool collectd python3; do
+    command -v "$tool" >/dev/null || { fail "$tool is not installed (make test installs it)"; finish; }
+done
+
+# Rules first: they need nothing running.
+check "promtool check rules" promtool check rules "$SRC/dashboards/ksm-alerts.yml" "$SRC/dashboards/ksm-recording.yml"
+check "promtool test rules" promtool test rules "$SRC/tests/rules/ksm-alerts.test.yml"
+check "dashboards are what generate.py writes" bash -c "
+    mkdir -p '$TMP/gen' && python3 '$SRC/dashboards/generate.py' '$TMP/gen' &&
+    diff -u '$SRC/dashboards/ksm-overview.json' '$TMP/gen/ksm-overview.json' &&
+    diff -u '$SRC/dashboards/ksm-collectd.json' '$TMP/gen/ksm-collectd.json'"
+check "dashboard structure" python3 "$(dirname "$0")/dashboards.py" lint "$SRC"/dashboards/*.json
+
+# A KSM that works: full scans, scanning, ksmd's CPU and copy-on-write move.
+cp -r "$FIXTURES/typical" "$TMP/sys"
+cp -r "$SRC/tests/procfs/typical" "$TMP/proc"
+ksm=$TMP/sys/kernel/mm/ksm
+(
+    scans=42 scanned=123456789 cow=1234 ticks=1500
+    while :; do
+        scans=$((scans + 1)); scanned=$((scanned + 5000)); cow=$((cow + 7)); ticks=$((ticks + 3))
+        echo $scans >"$ksm/full_scans.new" && mv "$ksm/full_scans.new" "$ksm/full_scans"
+        echo $scanned >"$ksm/pages_scanned.new" && mv "$ksm/pages_scanned.new" "$ksm/pages_scanned"
+        sed -i "s/^cow_ksm .*/cow_ksm $cow/" "$TMP/proc/vmstat"
+        sed -i "s/^37 (ksmd) S 2 1 1 0 -1 2097216 0 0 0 0 [0-9]*/37 (ksmd) S 2 1 1 0 -1 2097216 0 0 0 0 $ticks/" "$TMP/proc/37/stat"
+        sleep 0.5
+    done
+) &
+PIDS+=($!)
+start_exporter dash --path.sysfs="$TMP/sys" --path.procfs="$TMP/proc" || exit 1
+
+# collectd with write_prometheus, on the fixtures as they are.
+wp_port=$(free_port 29113)
+mkdir -p "$TMP/cd"
+cat >"$TMP/cd/collectd.conf" <<CONF
+Hostname "ksmtest"
+FQDNLookup false
+BaseDir "$TMP/cd"
+PIDFile "$TMP/cd/collectd.pid"
+Interval 1
+PluginDir "/usr/lib/collectd"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel warning
+  File "$TMP/cd/collectd.log"
+</Plugin>
+LoadPlugin write_prometheus
+<Plugin write_prometheus>
+  Host "127.0.0.1"
+  Port "$wp_port"
+</Plugin>
+PluginDir "$PLUGIN_DIR"
+LoadPlugin ksm
+<Plugin ksm>
+  SysfsRoot "$FIXTURES/typical"
+  ProcfsRoot "$SRC/tests/procfs/typical"
+</Plugin>
+CONF
+collectd -f -C "$TMP/cd/collectd.conf" >"$TMP/cd/stdout" 2>&1 &
+PIDS+=($!)
+
+prom_port=$(free_port 29190)
+cat >"$TMP/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: ksm
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+  - job_name: collectd
+    honor_labels: true
+    static_configs:
+      - targets: ['127.0.0.1:$wp_port']
+YAML
+prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$TMP/prometheus.log" 2>&1 &
+PIDS+=($!)
+api="http://127.0.0.1:$prom_port"
+has() {
+    curl -s --get --data-urlencode "query=$1" "$api/api/v1/query" | grep -q '"value"'
+}
+# Wait until both are scraped, then long enough for rates and two full scans.
+for i in $(seq 60); do
+    has ksm_full_scan_duration_seconds && has 'collectd_ksm_bytes{ksm="saved"}' && break
+    sleep 0.5
+done
+sleep 6
+check "every query of both dashboards returns data" \
+    python3 "$(dirname "$0")/dashboards.py" queries "$api" "$SRC"/dashboards/*.json
+[ "$FAIL" -gt 0 ] && tail -5 "$TMP/prometheus.log" "$TMP/cd/collectd.log"
+finish
