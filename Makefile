@@ -40,7 +40,8 @@ bench: bench-deps
 	$(BUILD)-release/tests/bench_sampler $(SYSFS)
 	$(BUILD)-release/tests/bench_collectd $(SYSFS)
 	$(BUILD)-release/tests/bench_procfs
-	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh $(BUILD)-release/exporter/ksm_exporter
+	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh \
+	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release

@@ -138,10 +138,29 @@ static void ksm_plugin_identify(const struct ksm_metric *m,
 }
 
 /*
- * A per-process series goes under plugin instance "VM" for a QEMU guest,
- * else "COMM-PID"; '/' cannot appear in an identifier, so it becomes '_'.
+ * True when another listed process has the same VM name as the one with
+ * this pid: two guests named alike (qemu:///system and qemu:///session), or
+ * an old and a new QEMU overlapping during a restart.
  */
-static void process_instance(const struct ksm_label *labels, size_t nlabels,
+static bool vm_name_shared(const struct ksm_sample *s, const char *vm,
+                           const char *pid)
+{
+    for (size_t i = 0; i < s->proc.nprocesses; i++) {
+        const struct ksm_process *p = &s->proc.processes[i];
+
+        if (strcmp(p->vm, vm) == 0 && strcmp(p->pid, pid) != 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A per-process series goes under plugin instance "VM" for a QEMU guest
+ * ("VM-PID" when two processes carry that name), else "COMM-PID"; '/'
+ * cannot appear in an identifier, so it becomes '_'.
+ */
+static void process_instance(const struct ksm_sample *s,
+                             const struct ksm_label *labels, size_t nlabels,
                              char *out, size_t size)
 {
     const char *pid = "", *comm = "", *vm = "";
@@ -154,8 +173,10 @@ static void process_instance(const struct ksm_label *labels, size_t nlabels,
         else if (strcmp(labels[i].name, "vm") == 0)
             vm = labels[i].value;
     }
-    if (vm[0])
+    if (vm[0] && !vm_name_shared(s, vm, pid))
         sstrncpy(out, vm, size);
+    else if (vm[0])
+        snprintf(out, size, "%s-%s", vm, pid);
     else
         snprintf(out, size, "%s-%s", comm, pid);
     for (char *c = out; *c; c++)
@@ -167,11 +188,11 @@ static void dispatch(void *arg, const struct ksm_metric *m,
                      const struct ksm_label *labels, size_t nlabels,
                      const struct ksm_value *v)
 {
+    const struct ksm_sample *s = arg;
     value_list_t vl = VALUE_LIST_INIT;
     double scale = m->collectd_scale > 0 ? m->collectd_scale : 1;
     value_t value;
 
-    (void)arg;
     if (m->type == KSM_COUNTER) {
         /* A DERIVE, so that collectd computes the rate. */
         if (scale != 1)
@@ -188,7 +209,7 @@ static void dispatch(void *arg, const struct ksm_metric *m,
     sstrncpy(vl.plugin, PLUGIN, sizeof(vl.plugin));
     sstrncpy(vl.type, m->collectd_type, sizeof(vl.type));
     if (m->flags & KSM_MF_PROCESS) {
-        process_instance(labels, nlabels, vl.plugin_instance,
+        process_instance(s, labels, nlabels, vl.plugin_instance,
                          sizeof(vl.plugin_instance));
         sstrncpy(vl.type_instance, m->collectd_instance,
                  sizeof(vl.type_instance));
@@ -223,7 +244,7 @@ static int ksm_plugin_read(user_data_t *ud)
         const struct ksm_metric *m = &ksm_metrics[i];
 
         if (ksm_plugin_reports(ctx, m))
-            ksm_metric_visit(m, &ctx->sample, dispatch, NULL);
+            ksm_metric_visit(m, &ctx->sample, dispatch, &ctx->sample);
     }
     return 0;
 }
@@ -233,7 +254,12 @@ static int ksm_plugin_init(void)
     struct ksm_sampler_config sc = {
         .sysfs_root = config.sysfs_root,
         .procfs_root = config.procfs_root ? config.procfs_root : "/proc",
-        .processes = config.report_processes};
+        .processes = config.report_processes,
+        /*
+         * collectd's open-file limit (often 1024) is shared by every
+         * plugin: keep at most this many descriptors between reads.
+         */
+        .fd_budget = 256};
     struct ksm_plugin_ctx *ctx = calloc(1, sizeof(*ctx));
     int err;
 
@@ -251,10 +277,16 @@ static int ksm_plugin_init(void)
     ctx->report_tunables = config.report_tunables;
     ctx->report_processes = config.report_processes;
     INFO(PLUGIN " plugin: reading %s", ksm_sampler_path(ctx->sampler));
-    /* On success collectd owns ctx and frees it with ctx_free. */
-    return plugin_register_complex_read(
+    /* On success collectd owns ctx and frees it with ctx_free; not else. */
+    err = plugin_register_complex_read(
         NULL, PLUGIN, ksm_plugin_read, 0,
         &(user_data_t){.data = ctx, .free_func = ctx_free});
+    if (err) {
+        ERROR(PLUGIN " plugin: cannot register the read callback");
+        ctx_free(ctx);
+        return -1;
+    }
+    return 0;
 }
 
 static int ksm_plugin_shutdown(void)

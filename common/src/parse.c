@@ -338,6 +338,7 @@ static size_t copy_option(const char *v, const char *end, char *out,
                           size_t size)
 {
     size_t len = 0;
+    bool cut = false;
 
     while (v < end && *v) {
         if (*v == ',') {
@@ -346,18 +347,25 @@ static size_t copy_option(const char *v, const char *end, char *out,
             else
                 break;
         }
-        if (len + 1 >= size)
+        if (len + 1 >= size) {
+            cut = true;
             break;
+        }
         out[len++] = *v++;
     }
-    /* Do not end inside a multi-byte character. */
-    if (len + 1 >= size) {
-        size_t cut = len;
+    /* Cut inside a multi-byte character: drop its first bytes too. */
+    if (cut) {
+        size_t start = len;
 
-        while (cut > 0 && ((unsigned char)out[cut - 1] & 0xc0) == 0x80)
-            cut--;
-        if (cut > 0 && (unsigned char)out[cut - 1] >= 0xc0)
-            len = cut - 1;
+        while (start > 0 && ((unsigned char)out[start - 1] & 0xc0) == 0x80)
+            start--;
+        if (start > 0 && (unsigned char)out[start - 1] >= 0xc0) {
+            unsigned char lead = (unsigned char)out[start - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+            if (len - (start - 1) < need)
+                len = start - 1;
+        }
     }
     out[len] = '\0';
     return len;

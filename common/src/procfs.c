@@ -31,6 +31,8 @@ const char *const ksm_proc_source_names[KSM_SRC_COUNT] = {
 struct entry {
     int pid;
     int fd;            /* its ksm_stat (or ksm_merging_pages), or -1 */
+    int comm_fd;       /* its comm, kept with fd, or -1 */
+    int merging_fd;    /* ksm_merging_pages beside a ksm_stat without it */
     bool known;        /* comm and VM name read */
     bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
     bool no_source;    /* the kernel has neither */
@@ -101,13 +103,23 @@ int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out)
     return 0;
 }
 
-static void drop_entry(struct ksm_procfs *r, struct entry *e)
+static void close_kept(struct ksm_procfs *r, int *fd)
 {
-    if (e->fd >= 0) {
-        close(e->fd);
+    if (*fd >= 0) {
+        close(*fd);
         r->fds_kept--;
     }
-    e->fd = -1;
+    *fd = -1;
+}
+
+/* Closes what an entry keeps; it starts over at its next read. */
+static void drop_entry(struct ksm_procfs *r, struct entry *e)
+{
+    close_kept(r, &e->fd);
+    close_kept(r, &e->comm_fd);
+    close_kept(r, &e->merging_fd);
+    e->known = false;
+    e->merging_only = false;
 }
 
 void ksm_procfs_free(struct ksm_procfs *r)
@@ -371,30 +383,46 @@ static bool active(const struct ksm_process *p)
     return false;
 }
 
-static bool is_qemu_name(const char *name)
+/*
+ * QEMU guests by process or program name: qemu-system-* (comm is cut to 15
+ * bytes: "qemu-system-x86"), qemu-kvm (RHEL), kvm (Proxmox), and "qemu:NAME"
+ * that QEMU's -name process=... sets.  qemu-img, qemu-nbd, qemu-pr-helper
+ * and the like are tools, not guests.
+ */
+static bool is_qemu_name(const char *name, size_t len)
 {
-    return strncmp(name, "qemu", 4) == 0;
+    return (len > 12 && memcmp(name, "qemu-system-", 12) == 0) ||
+           (len > 5 && memcmp(name, "qemu:", 5) == 0) ||
+           (len == 8 && memcmp(name, "qemu-kvm", 8) == 0) ||
+           (len == 3 && memcmp(name, "kvm", 3) == 0);
 }
 
-/* Reads comm and, for QEMU, the guest name: once per process. */
+/* Reads a comm file into out (KSM_COMM_LEN), without its newline. */
+static int read_comm(int fd, char *out)
+{
+    size_t n;
+    int err = ksm_read_fd(fd, out, KSM_COMM_LEN - 1, &n);
+
+    if (err == -EOVERFLOW) {
+        n = KSM_COMM_LEN - 1;
+        err = 0;
+    }
+    if (err)
+        return err;
+    while (n > 0 && out[n - 1] == '\n')
+        n--;
+    out[n] = '\0';
+    ksm_sanitize_text(out);
+    return 0;
+}
+
+/* Reads the command line: whether it is QEMU, and the guest's name. */
 static int learn(struct ksm_procfs *r, struct entry *e)
 {
     char path[32];
-    size_t n;
+    const char *base;
+    size_t n, len;
     int err;
-
-    snprintf(e->info.pid, sizeof(e->info.pid), "%d", e->pid);
-    snprintf(path, sizeof(path), "%d/comm", e->pid);
-    err = read_at(r->rootfd, path, e->info.comm, sizeof(e->info.comm) - 1,
-                  &n);
-    if (err && err != -EOVERFLOW)
-        return err;
-    if (err)
-        n = sizeof(e->info.comm) - 1;
-    while (n > 0 && e->info.comm[n - 1] == '\n')
-        n--;
-    e->info.comm[n] = '\0';
-    ksm_sanitize_text(e->info.comm);
 
     snprintf(path, sizeof(path), "%d/cmdline", e->pid);
     err = read_at(r->rootfd, path, r->cmdline, sizeof(r->cmdline), &n);
@@ -405,17 +433,12 @@ static int learn(struct ksm_procfs *r, struct entry *e)
     }
     if (err)
         return err;
-    /* QEMU by its thread name or by argv[0]'s base name. */
-    {
-        const char *argv0 = r->cmdline;
-        size_t len = strnlen(argv0, n);
-        const char *slash = memrchr(argv0, '/', len);
-        const char *base = slash ? slash + 1 : argv0;
-
-        e->info.qemu = is_qemu_name(e->info.comm) ||
-                       ((size_t)(argv0 + len - base) >= 4 &&
-                        is_qemu_name(base));
-    }
+    len = strnlen(r->cmdline, n);
+    base = memrchr(r->cmdline, '/', len);
+    base = base ? base + 1 : r->cmdline;
+    e->info.qemu =
+        is_qemu_name(e->info.comm, strlen(e->info.comm)) ||
+        is_qemu_name(base, (size_t)(r->cmdline + len - base));
     e->info.vm[0] = '\0';
     if (e->info.qemu &&
         ksm_parse_qemu_name(r->cmdline, n, e->info.vm, sizeof(e->info.vm)) != 0)
@@ -429,26 +452,43 @@ static bool gone(int err)
     return err == -ENOENT || err == -ESRCH;
 }
 
-/* Opens a new process's KSM file; keeps it open within the budget. */
+/* Opens a file of the process; keeps it when the budget allows. */
+static int open_kept(struct ksm_procfs *r, const struct entry *e,
+                     const char *name, int *fd)
+{
+    char path[48];
+
+    snprintf(path, sizeof(path), "%d/%s", e->pid, name);
+    *fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return -errno;
+    r->fds_kept++;
+    return 0;
+}
+
+/* Classifies a failure to open or read one of the process's files. */
+static enum read_result failure(struct ksm_procfs *r, int err)
+{
+    if (gone(err))
+        return VANISHED;
+    if (err == -EACCES || err == -EPERM)
+        return DENIED;
+    r->errors[KSM_SRC_KSM_STAT]++;
+    return FAILED;
+}
+
+/* Opens a new process's KSM file and its comm. */
 static enum read_result open_source(struct ksm_procfs *r, struct entry *e)
 {
-    char path[40];
-    int fd;
+    int err = open_kept(r, e, "ksm_stat", &e->fd);
 
-    snprintf(path, sizeof(path), "%d/ksm_stat", e->pid);
-    fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        snprintf(path, sizeof(path), "%d/ksm_merging_pages", e->pid);
-        fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
-        e->merging_only = fd >= 0;
+    if (err == -ENOENT) {
+        err = open_kept(r, e, "ksm_merging_pages", &e->fd);
+        e->merging_only = err == 0;
     }
-    if (fd < 0) {
-        int err = errno;
+    if (err == -ENOENT) {
+        char path[16];
 
-        if (err == EACCES || err == EPERM)
-            return DENIED;
-        if (err != ENOENT)
-            return FAILED;
         /* Neither file: a kernel without them, or the process is gone. */
         snprintf(path, sizeof(path), "%d", e->pid);
         if (faccessat(r->rootfd, path, F_OK, 0) != 0)
@@ -456,51 +496,75 @@ static enum read_result open_source(struct ksm_procfs *r, struct entry *e)
         e->no_source = true;
         return UNLISTED;
     }
-    e->fd = fd;
-    r->fds_kept++;
+    if (err)
+        return failure(r, err);
+    err = open_kept(r, e, "comm", &e->comm_fd);
+    if (err) {
+        drop_entry(r, e);
+        return failure(r, err);
+    }
     return LISTED;
+}
+
+/*
+ * Kernels 6.1 to 6.3 print ksm_stat without ksm_merging_pages, which they
+ * have as a file of its own: read it there.
+ */
+static int read_merging(struct ksm_procfs *r, struct entry *e)
+{
+    char buf[32];
+    uint64_t v;
+    size_t n;
+    int err = 0;
+
+    if (e->merging_fd < 0)
+        err = open_kept(r, e, "ksm_merging_pages", &e->merging_fd);
+    if (err == -ENOENT)
+        return 0; /* not on this kernel either */
+    if (err == 0)
+        err = ksm_read_fd(e->merging_fd, buf, sizeof(buf), &n);
+    if (err == 0)
+        err = ksm_parse_u64(buf, n, &v);
+    if (err == 0 && v > (uint64_t)INT64_MAX)
+        err = -ERANGE;
+    if (err)
+        return err;
+    e->info.stat.present |= 1u << KSM_PROC_MERGING_PAGES;
+    e->info.stat.value[KSM_PROC_MERGING_PAGES] = (int64_t)v;
+    return 0;
 }
 
 static enum read_result read_entry(struct ksm_procfs *r, struct entry *e,
                                    bool retried)
 {
-    char buf[KSM_STAT_BUF];
+    char buf[KSM_STAT_BUF], comm[KSM_COMM_LEN];
+    enum read_result res;
     size_t n;
     int err;
 
     if (e->no_source)
         return UNLISTED;
     if (e->fd < 0) {
-        enum read_result res;
-
-        /* Not kept open: every scan starts over, PID reuse included. */
-        e->known = false;
-        e->merging_only = false;
         res = open_source(r, e);
         if (res != LISTED)
             return res;
     }
     err = ksm_read_fd(e->fd, buf, sizeof(buf), &n);
-    if (r->fds_kept > r->fd_budget)
-        drop_entry(r, e);
-    if (gone(err)) {
+    if (gone(err) && !retried) {
         /*
          * The process behind a kept descriptor exited; a process listed
-         * under the same PID is a new one: start over once.
+         * under the same PID is a new one: start over, once.
          */
         drop_entry(r, e);
-        if (retried)
-            return VANISHED;
-        e->known = false;
-        e->merging_only = false;
         return read_entry(r, e, true);
     }
     if (err) {
-        r->errors[KSM_SRC_KSM_STAT]++;
-        return FAILED;
+        res = failure(r, err);
+        goto out;
     }
+    res = UNLISTED;
     if (n == 0)
-        return UNLISTED; /* a kernel thread: no mm, nothing to say */
+        goto out; /* a kernel thread: no mm, nothing to say */
     if (e->merging_only) {
         uint64_t v;
 
@@ -511,21 +575,38 @@ static enum read_result read_entry(struct ksm_procfs *r, struct entry *e,
         e->info.stat.value[KSM_PROC_MERGING_PAGES] = (int64_t)v;
     } else {
         err = ksm_parse_ksm_stat(buf, n, &e->info.stat);
+        if (err == 0 &&
+            !(e->info.stat.present & (1u << KSM_PROC_MERGING_PAGES)))
+            err = read_merging(r, e);
     }
     if (err) {
-        r->errors[KSM_SRC_KSM_STAT]++;
-        return FAILED;
+        res = failure(r, err);
+        goto out;
     }
-    if (!e->known) {
+    /*
+     * comm at every scan: a process seen between fork and exec (libvirt's
+     * child before it becomes QEMU) changes it, and is learnt again.
+     */
+    err = read_comm(e->comm_fd, comm);
+    if (err) {
+        res = failure(r, err);
+        goto out;
+    }
+    if (!e->known || strcmp(comm, e->info.comm) != 0) {
+        memcpy(e->info.comm, comm, sizeof(comm));
+        snprintf(e->info.pid, sizeof(e->info.pid), "%d", e->pid);
         err = learn(r, e);
-        if (gone(err))
-            return VANISHED;
-        if (err == -EACCES || err == -EPERM)
-            return DENIED;
-        if (err)
-            return FAILED;
+        if (err) {
+            res = failure(r, err);
+            goto out;
+        }
     }
-    return active(&e->info) ? LISTED : UNLISTED;
+    res = active(&e->info) ? LISTED : UNLISTED;
+out:
+    /* Beyond the budget nothing is kept: the next scan opens afresh. */
+    if (r->fds_kept > r->fd_budget || res == VANISHED)
+        drop_entry(r, e);
+    return res;
 }
 
 static void scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
@@ -551,7 +632,7 @@ static void scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
         } else {
             memset(&e, 0, sizeof(e));
             e.pid = pid;
-            e.fd = -1;
+            e.fd = e.comm_fd = e.merging_fd = -1;
         }
         out->examined++;
         switch (read_entry(r, &e, false)) {

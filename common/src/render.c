@@ -96,6 +96,25 @@ size_t ksm_format_double(double d, char *buf)
         return (size_t)snprintf(buf, 32, "NaN");
     if (isinf(d))
         return (size_t)snprintf(buf, 32, d > 0 ? "+Inf" : "-Inf");
+    /* Whole numbers below 2^53 are exact as integers: no printf needed. */
+    if (d > -9007199254740992.0 && d < 9007199254740992.0 &&
+        d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+        int64_t v = (int64_t)d;
+        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+        char tmp[20];
+        size_t i = sizeof(tmp), n = 0;
+
+        do {
+            tmp[--i] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            buf[n++] = '-';
+        memcpy(buf + n, tmp + i, sizeof(tmp) - i);
+        n += sizeof(tmp) - i;
+        buf[n] = '\0';
+        return n;
+    }
     /* The shortest of 15, 16 or 17 significant digits that round-trips. */
     for (int prec = 15; prec < 17; prec++) {
         int n = snprintf(buf, 32, "%.*g", prec, d);
@@ -125,28 +144,33 @@ static void put_value(struct ksm_buf *b, const struct ksm_value *v)
 
 /*
  * Escapes a label value (both formats) or, with quote false, a text-format
- * HELP line, which escapes only backslash and newline.
+ * HELP line, which escapes only backslash and newline.  Runs without a
+ * special character are copied whole: strcspn() finds the next one.
  */
 static void put_escaped(struct ksm_buf *b, const char *s, bool quote)
 {
-    const char *run = s;
+    const char *specials = quote ? "\\\n\"" : "\\\n";
 
-    for (; *s; s++) {
-        const char *esc = NULL;
+    for (;;) {
+        size_t run = strcspn(s, specials);
 
-        if (*s == '\\')
-            esc = "\\\\";
-        else if (*s == '\n')
-            esc = "\\n";
-        else if (*s == '"' && quote)
-            esc = "\\\"";
-        if (!esc)
-            continue;
-        put(b, run, (size_t)(s - run));
-        put(b, esc, 2);
-        run = s + 1;
+        put(b, s, run);
+        s += run;
+        switch (*s) {
+        case '\0':
+            return;
+        case '\n':
+            put(b, "\\n", 2);
+            break;
+        case '"':
+            put(b, "\\\"", 2);
+            break;
+        default:
+            put(b, "\\\\", 2);
+            break;
+        }
+        s++;
     }
-    put(b, run, (size_t)(s - run));
 }
 
 /* The family name: OpenMetrics names a counter's family without "_total". */

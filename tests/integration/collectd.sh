@@ -101,8 +101,8 @@ check "gauge-sharing_ratio (derived)" same_number "$(getval gauge-sharing_ratio)
 check "gauge-general_profit (signed)" same_number "$(getval gauge-general_profit)" 788060480
 check "duration-sleep (tunable)" same_number "$(getval duration-sleep)" 0.02
 check "gauge-advisor_mode-none" same_number "$(getval gauge-advisor_mode-none)" 1
-check "per VM: ksm-web01/vmpage_number-merging" same_number \
-    "$(collectdctl -s "$SOCK" getval ksmtest/ksm-web01/vmpage_number-merging | sed -n 's/^value=//p')" 30000
+check "per VM: two processes of web01 get ksm-web01-PID" same_number \
+    "$(collectdctl -s "$SOCK" getval ksmtest/ksm-web01-1000/vmpage_number-merging | sed -n 's/^value=//p')" 30000
 check "per VM: the opted-out guest has mergeable 0" same_number \
     "$(collectdctl -s "$SOCK" getval ksmtest/ksm-db,prod/gauge-mergeable | sed -n 's/^value=//p')" 0
 check "per process: ksm-redis-server-1002/gauge-merge_any" same_number \

@@ -63,6 +63,15 @@ proc 1008 java '/usr/bin/java\0' - 1 4194560 1 1
 printf '777\n' >1008/ksm_merging_pages
 # a comm with a slash and a command line with a byte that is not UTF-8
 proc 1009 'we/ird' '/opt/we\377ird\0' "$(kstat 1 0 1 100 no no)" 1 4194560 1 1
+# a Proxmox guest (program "kvm") that opted out: listed all the same
+proc 1010 kvm '/usr/bin/kvm\0-id\0100\0-name\0vm100,debug-threads=on\0' "$(kstat 0 0 0 0 no no)" 1 4194560 1 1
+# QEMU's tools are not guests: not listed without KSM activity
+proc 1011 qemu-img '/usr/bin/qemu-img\0convert\0' "$(kstat 0 0 0 0 no no)" 1 4194560 1 1
+# kernel 6.1 to 6.3: ksm_stat without ksm_merging_pages, which has a file
+proc 1012 postgres '/usr/lib/postgresql/15/bin/postgres\0' 'ksm_rmap_items 40' 1 4194560 1 1
+printf '33\n' >1012/ksm_merging_pages
+# a second process of guest web01 (a restart overlapping the old one)
+proc 1013 qemu-system-x86 '/usr/bin/qemu-system-x86_64\0-name\0guest=web01\0' "$(kstat 5 0 4 100 no yes)" 1 4194560 1 1
 # entries that are not processes
 mkdir -p self sys 0123
 echo x >self/comm

@@ -9,6 +9,7 @@ plugin_init_cb init_cb;
 plugin_shutdown_cb shutdown_cb;
 plugin_read_cb read_cb;
 user_data_t read_ud;
+int register_read_rc;
 struct dispatched values[MAX_VALUES];
 int nvalues;
 char logged[64][512];
@@ -43,6 +44,8 @@ int plugin_register_complex_read(const char *group, const char *name,
     (void)group;
     (void)name;
     (void)interval;
+    if (register_read_rc != 0)
+        return register_read_rc;
     read_cb = callback;
     read_ud = *user_data;
     return 0;

@@ -13,6 +13,8 @@ extern plugin_init_cb init_cb;
 extern plugin_shutdown_cb shutdown_cb;
 extern plugin_read_cb read_cb;
 extern user_data_t read_ud;
+/* What plugin_register_complex_read() returns (0 unless a test says). */
+extern int register_read_rc;
 
 #define MAX_VALUES 128
 struct dispatched {

@@ -228,15 +228,23 @@ START_TEST(test_processes)
         assert_derive("total_time_in_ms", "ksmd", 40000); /* 40 s in ms */
     assert_derive("total_operations", "cow", 1234);
     assert_derive("total_operations", "swapin_copies", 5);
-    assert_gauge("count", "scan_examined", 13);
+    assert_gauge("count", "scan_examined", 17);
     assert_derive("errors", "ksm_stat", 1);
 
-    d = find_in("web01", "vmpage_number", "merging");
+    /* Two processes of guest web01: each gets VM-PID, never one shared. */
+    ck_assert_ptr_null(find_in("web01", "vmpage_number", "merging"));
+    d = find_in("web01-1000", "vmpage_number", "merging");
     ck_assert_ptr_nonnull(d);
     ck_assert_double_eq(d->value.gauge, 30000);
-    d = find_in("web01", "gauge", "profit");
+    d = find_in("web01-1013", "vmpage_number", "merging");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 4);
+    d = find_in("web01-1000", "gauge", "profit");
     ck_assert_ptr_nonnull(d);
     ck_assert_double_eq(d->value.gauge, 120000000);
+    d = find_in("web02", "vmpage_number", "merging");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_double_eq(d->value.gauge, 8);
     d = find_in("db,prod", "gauge", "mergeable");
     ck_assert_ptr_nonnull(d);
     ck_assert_double_eq(d->value.gauge, 0);
@@ -265,6 +273,23 @@ START_TEST(test_processes)
         assert_derive("total_operations", "cow", 1234);
         unload();
     }
+}
+END_TEST
+
+/* A failed registration frees the context (ASan and valgrind watch). */
+START_TEST(test_register_fails)
+{
+    oconfig_item_t opt = {.key = (char[]){"SysfsRoot"}};
+    oconfig_value_t root = str_value(fixture("typical"));
+
+    opt.values = &root;
+    opt.values_num = 1;
+    ck_assert_int_eq(configure(&opt, 1), 0);
+    register_read_rc = -1;
+    ck_assert_int_ne(init_cb(), 0);
+    register_read_rc = 0;
+    ck_assert_int_eq(count_logged("cannot register"), 1);
+    shutdown_cb();
 }
 END_TEST
 
@@ -336,6 +361,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
     tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_register_fails);
     tcase_add_test(tc, test_directory_comes_back);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

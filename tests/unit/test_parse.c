@@ -324,6 +324,13 @@ START_TEST(test_qemu_name_long)
     cmd[n++] = '\0';
     ck_assert_int_eq(ksm_parse_qemu_name(cmd, n, name, sizeof(name)), 0);
     ck_assert_str_eq(name, "ab\xc3\xa9\xc3\xa9");
+    /* A name that fits exactly keeps its last multi-byte character. */
+    n = 17;
+    memcpy(cmd + n, "abcde\xc3\xa9", 7);
+    n += 7;
+    cmd[n++] = '\0';
+    ck_assert_int_eq(ksm_parse_qemu_name(cmd, n, name, sizeof(name)), 0);
+    ck_assert_str_eq(name, "abcde\xc3\xa9");
 }
 END_TEST
 

@@ -51,12 +51,12 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert(s->has_swpin_copy);
     ck_assert_uint_eq(s->swpin_copy, 5);
     ck_assert(s->scanned);
-    /* 1, 2, 37 and 1000..1009; "0123", "self" and "sys" are no PIDs. */
-    ck_assert_uint_eq(s->examined, 13);
+    /* 1, 2, 37 and 1000..1013; "0123", "self" and "sys" are no PIDs. */
+    ck_assert_uint_eq(s->examined, 17);
     ck_assert_uint_eq(s->denied, 0);
     ck_assert_uint_eq(s->over_limit, 0);
-    /* 1000, 1001, 1002, 1005, 1006, 1008, 1009 */
-    ck_assert_uint_eq(s->nprocesses, 7);
+    /* 1000, 1001, 1002, 1005, 1006, 1008, 1009, 1010, 1012, 1013 */
+    ck_assert_uint_eq(s->nprocesses, 10);
 
     p = by_pid(s, "1000");
     ck_assert_ptr_nonnull(p);
@@ -103,6 +103,22 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert_ptr_nonnull(p);
     ck_assert_str_eq(p->comm, "we/ird");
 
+    /* Proxmox: the program is "kvm"; listed although it opted out. */
+    p = by_pid(s, "1010");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->qemu);
+    ck_assert_str_eq(p->vm, "vm100");
+    ck_assert_int_eq(V(p, MERGEABLE), 0);
+
+    /* 6.1-6.3: merging pages from their own file beside ksm_stat. */
+    p = by_pid(s, "1012");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(p->stat.present, (1u << KSM_PROC_RMAP_ITEMS) |
+                                           (1u << KSM_PROC_MERGING_PAGES));
+    ck_assert_int_eq(V(p, MERGING_PAGES), 33);
+    ck_assert_int_eq(V(p, RMAP_ITEMS), 40);
+
+    ck_assert_ptr_null(by_pid(s, "1011")); /* qemu-img: a tool */
     ck_assert_ptr_null(by_pid(s, "1"));    /* no activity */
     ck_assert_ptr_null(by_pid(s, "37"));   /* kernel thread */
     ck_assert_ptr_null(by_pid(s, "1003")); /* no activity */
@@ -151,7 +167,7 @@ START_TEST(test_limit)
 
     ksm_procfs_read(r, true, &s);
     ck_assert_uint_eq(s.examined, 5);
-    ck_assert_uint_eq(s.over_limit, 8);
+    ck_assert_uint_eq(s.over_limit, 12);
     ksm_procfs_free(r);
 }
 END_TEST
@@ -218,6 +234,46 @@ START_TEST(test_changes)
 }
 END_TEST
 
+/*
+ * A process first seen between fork and exec (libvirt's child before it
+ * becomes QEMU) is learnt again once its comm changes.
+ */
+START_TEST(test_exec_after_scan)
+{
+    char root[4096], ksm[4096], dir[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    join(dir, root, "/500");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    write_file(dir, "ksm_stat", "ksm_merging_pages 0\nksm_mergeable: no\n");
+    write_file(dir, "comm", "rpc-virtqemud\n");
+    write_file(dir, "cmdline", "/usr/sbin/virtqemud");
+    r = reader(root, true, 0, 0);
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 0);
+    /* exec: same PID, same open files, new program. */
+    write_file(dir, "comm", "qemu-system-x86\n");
+    {
+        char path[4096];
+        FILE *f;
+
+        join(path, dir, "/cmdline");
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fwrite("qemu-system-x86_64\0-name\0guest=vm1\0", 1, 36, f);
+        fclose(f);
+    }
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_str_eq(s.processes[0].vm, "vm1");
+    ck_assert_str_eq(s.processes[0].comm, "qemu-system-x86");
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_missing_root)
 {
     struct ksm_procfs *r = reader("/nonexistent/proc", true, 0, 0);
@@ -261,6 +317,7 @@ int main(void)
     tcase_add_test(tc, test_limit);
     tcase_add_test(tc, test_processes_off);
     tcase_add_test(tc, test_changes);
+    tcase_add_test(tc, test_exec_after_scan);
     tcase_add_test(tc, test_missing_root);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
