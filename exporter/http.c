@@ -527,7 +527,10 @@ int exporter_start(struct exporter *e, int listen_fd)
     /*
      * The logger comes first so that libmicrohttpd's own start-up messages
      * go through it.  Per client address at most 32 connections, so that
-     * one host cannot take all 512; idle connections go after 10 s.
+     * one host cannot take all 512; idle connections go after 10 s.  Each
+     * connection's memory pool holds the request's and response's headers
+     * only (bodies are our own buffers) and is cleared after every
+     * request: 8 KiB instead of the default 32 KiB cuts that cost 4x.
      */
     e->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
@@ -535,7 +538,7 @@ int exporter_start(struct exporter *e, int listen_fd)
         MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)512, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned int)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_END);
     if (!e->daemon) {
         log_kv(&e->cfg.log, LOG_ERROR, "cannot start the HTTP server", 0);
         return -EIO;

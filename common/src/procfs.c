@@ -184,19 +184,19 @@ static int read_at(int dirfd, const char *path, char *buf, size_t cap,
 static int vmstat_value(const char *text, size_t n, const char *key,
                         uint64_t *out)
 {
-    size_t klen = strlen(key);
+    char needle[64];
+    size_t klen = (size_t)snprintf(needle, sizeof(needle), "\n%s ", key);
+    const char *p = memmem(text, n, needle, klen);
+    const char *end;
 
-    for (const char *p = text; p < text + n;) {
-        const char *nl = memchr(p, '\n', (size_t)(text + n - p));
-        const char *end = nl ? nl : text + n;
-
-        if ((size_t)(end - p) > klen + 1 && memcmp(p, key, klen) == 0 &&
-            p[klen] == ' ')
-            return ksm_parse_u64(p + klen + 1, (size_t)(end - p) - klen - 1,
-                                 out);
-        p = end + 1;
-    }
-    return -ENOENT;
+    /* The first line has no newline before it. */
+    if (!p && n >= klen - 1 && memcmp(text, needle + 1, klen - 1) == 0)
+        p = text - 1;
+    if (!p)
+        return -ENOENT;
+    p += klen;
+    end = memchr(p, '\n', (size_t)(text + n - p));
+    return ksm_parse_u64(p, (size_t)((end ? end : text + n) - p), out);
 }
 
 static void read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
