@@ -12,7 +12,9 @@
 #include "ksm/sampler.h"
 #include "ksm/self.h"
 #include "ksm/tracker.h"
+#include "auth.h"
 #include "log.h"
+#include "webconfig.h"
 
 struct MHD_Daemon;
 struct MHD_Response;
@@ -30,6 +32,7 @@ struct exporter_config {
     const char *sysfs;
     const char *procfs;
     bool processes; /* the per-process collector */
+    const char *web_config_path; /* --web.config.file, or NULL */
     const char *version;
     const char *revision;
     struct logger log;
@@ -54,6 +57,12 @@ struct exporter {
     struct MHD_Response *not_found;
     struct MHD_Response *not_allowed;
     struct MHD_Response *internal_error;
+    struct MHD_Response *unauthorized;
+    struct MHD_Response *forbidden;
+
+    /* --web.config.file: TLS, basic auth, extra headers. */
+    struct web_config web;
+    struct auth auth;
 
     struct MHD_Daemon *daemon;
 };
@@ -69,6 +78,13 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg);
  * from here on).  Returns 0 or -EIO (logged).
  */
 int exporter_start(struct exporter *e, int listen_fd);
+
+/*
+ * Re-reads the web config file (SIGHUP) and restarts the daemon with it on
+ * the same socket.  A bad file is logged and the running settings stay.
+ * Returns 0, -EINVAL (bad file, still serving) or -EIO (no daemon runs).
+ */
+int exporter_reload(struct exporter *e);
 
 /* Stops the daemon if started and frees everything exporter_init made. */
 void exporter_fini(struct exporter *e);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "exporter.h"
@@ -188,6 +189,14 @@ static void log_event(void *ctx, enum ksm_event ev, int field, int err)
     }
 }
 
+/* The http_server_config headers, on every response. */
+static void add_config_headers(const struct exporter *e, struct MHD_Response *r)
+{
+    for (size_t i = 0; i < e->web.nheaders; i++)
+        MHD_add_response_header(r, e->web.headers[i].name,
+                                e->web.headers[i].value);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -315,9 +324,56 @@ static enum MHD_Result serve_metrics(struct exporter *e,
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (gzip)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    add_config_headers(e, r);
     ret = MHD_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/*
+ * With TLS client authentication: whether this connection's client
+ * certificate passes client_auth_type.  NULL when it does, else the
+ * response to send (403).
+ */
+static struct MHD_Response *check_client_cert(struct exporter *e,
+                                              struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info;
+    gnutls_session_t session;
+    unsigned int n = 0, status = 0;
+
+    if (!e->web.tls || e->web.client_auth == CLIENT_AUTH_NONE)
+        return NULL;
+    info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!info || !info->tls_session)
+        return e->forbidden;
+    session = (gnutls_session_t)info->tls_session;
+    if (!gnutls_certificate_get_peers(session, &n) || n == 0)
+        return e->web.client_auth == CLIENT_AUTH_REQUIRE_VERIFY ? e->forbidden
+                                                                : NULL;
+    if (gnutls_certificate_verify_peers2(session, &status) < 0 || status)
+        return e->forbidden;
+    return NULL;
+}
+
+/* Basic auth, when users are configured: true when the request passes. */
+static bool check_basic_auth(struct exporter *e, struct MHD_Connection *c)
+{
+    char *pass = NULL;
+    char *user;
+    bool ok;
+
+    if (e->web.nusers == 0)
+        return true;
+    user = MHD_basic_auth_get_username_password(c, &pass);
+    ok = user && pass && auth_check(&e->auth, user, pass);
+    if (pass) {
+        explicit_bzero(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user)
+        MHD_free(user);
+    return ok;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -326,19 +382,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               size_t *upload_size, void **con_cls)
 {
     struct exporter *e = cls;
+    struct MHD_Response *denied;
 
     (void)version;
     (void)upload_data;
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-        strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                  e->not_allowed);
     /*
      * Answer on the second call, once the request is complete: a response
      * queued while libmicrohttpd may still expect a body makes it close the
      * connection, which would cost every scraper a new TCP handshake.
+     * Refusals go at once, on the first call.
      */
     if (*con_cls == NULL) {
+        denied = check_client_cert(e, c);
+        if (denied)
+            return MHD_queue_response(c, MHD_HTTP_FORBIDDEN, denied);
+        if (!check_basic_auth(e, c))
+            return MHD_queue_basic_auth_fail_response(c, "ksm_exporter",
+                                                      e->unauthorized);
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+            strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+            return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                      e->not_allowed);
         *con_cls = e; /* any non-NULL marker: headers seen */
         return MHD_YES;
     }
@@ -460,6 +524,45 @@ static void probe_directory(struct exporter *e)
     }
 }
 
+static void free_responses(struct exporter *e)
+{
+    struct MHD_Response **all[] = {&e->landing, &e->not_found, &e->not_allowed,
+                                   &e->internal_error, &e->unauthorized,
+                                   &e->forbidden};
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (*all[i])
+            MHD_destroy_response(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* The responses that never change, with the config's headers. */
+static int make_responses(struct exporter *e)
+{
+    struct MHD_Response **all[] = {&e->landing, &e->not_found, &e->not_allowed,
+                                   &e->internal_error, &e->unauthorized,
+                                   &e->forbidden};
+
+    e->landing = make_landing(&e->cfg);
+    e->not_found = make_static("404 page not found\n", NULL, NULL);
+    e->not_allowed = make_static("405 method not allowed\n",
+                                 MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    e->internal_error =
+        make_static("internal error: see the exporter's log\n", NULL, NULL);
+    e->unauthorized = make_static("Unauthorized\n", NULL, NULL);
+    e->forbidden = make_static("client certificate required or not trusted\n",
+                               NULL, NULL);
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (!*all[i]) {
+            free_responses(e);
+            return -ENOMEM;
+        }
+        add_config_headers(e, *all[i]);
+    }
+    return 0;
+}
+
 int exporter_init(struct exporter *e, const struct exporter_config *cfg)
 {
     struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs,
@@ -476,6 +579,23 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg)
         return err;
     }
     probe_directory(e);
+    if (cfg->web_config_path) {
+        char msg[512];
+
+        if (web_config_load(cfg->web_config_path, &e->web, msg,
+                            sizeof(msg)) != 0) {
+            log_kv(&cfg->log, LOG_ERROR, "bad web config file", 2, "file",
+                   cfg->web_config_path, "err", msg);
+            ksm_sampler_free(e->sampler);
+            return -EINVAL;
+        }
+    }
+    if (auth_init(&e->auth, &e->web) != 0) {
+        log_kv(&cfg->log, LOG_ERROR, "out of memory", 0);
+        web_config_free(&e->web);
+        ksm_sampler_free(e->sampler);
+        return -ENOMEM;
+    }
     err = ksm_self_reader_new(NULL, &e->self);
     if (err) {
         log_kv(&cfg->log, LOG_WARN,
@@ -493,14 +613,7 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg)
                               Z_DEFAULT_STRATEGY) == Z_OK;
     if (!e->z_ready)
         log_kv(&cfg->log, LOG_WARN, "cannot set up gzip: sending plain", 0);
-    e->landing = make_landing(cfg);
-    e->not_found = make_static("404 page not found\n", NULL, NULL);
-    e->not_allowed = make_static("405 method not allowed\n",
-                                 MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-    e->internal_error =
-        make_static("internal error: see the exporter's log\n", NULL, NULL);
-    if (!e->landing || !e->not_found || !e->not_allowed ||
-        !e->internal_error) {
+    if (make_responses(e) != 0) {
         log_kv(&cfg->log, LOG_ERROR, "out of memory", 0);
         exporter_fini(e);
         return -ENOMEM;
@@ -524,6 +637,24 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 int exporter_start(struct exporter *e, int listen_fd)
 {
+    struct MHD_OptionItem tls[5];
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    size_t n = 0;
+
+    if (e->web.tls) {
+        flags |= MHD_USE_TLS;
+        tls[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                           e->web.cert_pem};
+        tls[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                           e->web.key_pem};
+        tls[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                           e->web.priorities};
+        if (e->web.client_ca_pem)
+            tls[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                               e->web.client_ca_pem};
+    }
+    tls[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     /*
      * The logger comes first so that libmicrohttpd's own start-up messages
      * go through it.  Per client address at most 32 connections, so that
@@ -533,12 +664,12 @@ int exporter_start(struct exporter *e, int listen_fd)
      * request: 8 KiB instead of the default 32 KiB cuts that cost 4x.
      */
     e->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, handle, e, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, e,
-        MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, NULL, NULL, handle, e, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        e, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)512, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned int)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_ARRAY,
+        tls, MHD_OPTION_END);
     if (!e->daemon) {
         log_kv(&e->cfg.log, LOG_ERROR, "cannot start the HTTP server", 0);
         return -EIO;
@@ -546,19 +677,65 @@ int exporter_start(struct exporter *e, int listen_fd)
     return 0;
 }
 
+int exporter_reload(struct exporter *e)
+{
+    struct web_config fresh, old;
+    struct auth old_auth;
+    char msg[512];
+    MHD_socket fd;
+
+    if (!e->cfg.web_config_path)
+        return 0;
+    if (web_config_load(e->cfg.web_config_path, &fresh, msg, sizeof(msg))) {
+        log_kv(&e->cfg.log, LOG_ERROR,
+               "bad web config file: keeping the running one", 2, "file",
+               e->cfg.web_config_path, "err", msg);
+        return -EINVAL;
+    }
+    /*
+     * TLS settings are fixed for a daemon's life: stop accepting, finish
+     * and stop the old daemon, then start a new one on the same socket.
+     * Connections wait in the listen queue meanwhile.
+     */
+    fd = MHD_quiesce_daemon(e->daemon);
+    MHD_stop_daemon(e->daemon);
+    e->daemon = NULL;
+    old = e->web;
+    old_auth = e->auth;
+    e->web = fresh;
+    free_responses(e);
+    if (auth_init(&e->auth, &e->web) == 0 && make_responses(e) == 0 &&
+        exporter_start(e, (int)fd) == 0) {
+        auth_fini(&old_auth);
+        web_config_free(&old);
+        log_kv(&e->cfg.log, LOG_INFO, "reloaded the web config file", 2,
+               "file", e->cfg.web_config_path, "tls",
+               e->web.tls ? "on" : "off");
+        return 0;
+    }
+    /* Could not start with the new settings: go back to the old ones. */
+    auth_fini(&e->auth);
+    free_responses(e);
+    web_config_free(&e->web);
+    e->web = old;
+    e->auth = old_auth;
+    if (make_responses(e) == 0 && exporter_start(e, (int)fd) == 0) {
+        log_kv(&e->cfg.log, LOG_ERROR,
+               "cannot serve with the new web config: kept the old one", 1,
+               "file", e->cfg.web_config_path);
+        return -EIO;
+    }
+    return -EIO;
+}
+
 void exporter_fini(struct exporter *e)
 {
     if (e->daemon)
         MHD_stop_daemon(e->daemon);
     e->daemon = NULL;
-    if (e->landing)
-        MHD_destroy_response(e->landing);
-    if (e->not_found)
-        MHD_destroy_response(e->not_found);
-    if (e->not_allowed)
-        MHD_destroy_response(e->not_allowed);
-    if (e->internal_error)
-        MHD_destroy_response(e->internal_error);
+    free_responses(e);
+    auth_fini(&e->auth);
+    web_config_free(&e->web);
     while (e->free_bodies) {
         struct body *b = e->free_bodies;
 

@@ -23,6 +23,7 @@
 enum {
     OPT_LISTEN = 256,
     OPT_PATH,
+    OPT_WEB_CONFIG,
     OPT_SYSFS,
     OPT_PROCFS,
     OPT_PROCESS,
@@ -35,6 +36,7 @@ enum {
 static const struct option options[] = {
     {"web.listen-address", required_argument, NULL, OPT_LISTEN},
     {"web.telemetry-path", required_argument, NULL, OPT_PATH},
+    {"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
     {"path.sysfs", required_argument, NULL, OPT_SYSFS},
     {"path.procfs", required_argument, NULL, OPT_PROCFS},
     {"collector.process", no_argument, NULL, OPT_PROCESS},
@@ -58,6 +60,9 @@ static void usage(FILE *out)
             "        or [ipv6]:port; port 0 picks a free port.\n"
             "  --web.telemetry-path=\"/metrics\"\n"
             "        Path under which to expose metrics.\n"
+            "  --web.config.file=\"\"\n"
+            "        Configuration file for TLS and basic auth (the Prometheus\n"
+            "        exporter-toolkit format); SIGHUP re-reads it.\n"
             "  --path.sysfs=\"/sys\"    sysfs mountpoint.\n"
             "  --path.procfs=\"/proc\"  procfs mountpoint.\n"
             "  --[no-]collector.process\n"
@@ -275,6 +280,11 @@ int main(int argc, char **argv)
                                 "it must start with '/'");
             cfg.telemetry_path = optarg;
             break;
+        case OPT_WEB_CONFIG:
+            if (optarg[0] == '\0')
+                return bad_flag("web.config.file", optarg, "empty path");
+            cfg.web_config_path = optarg;
+            break;
         case OPT_SYSFS:
             if (optarg[0] == '\0')
                 return bad_flag("path.sysfs", optarg, "empty path");
@@ -331,6 +341,7 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -349,13 +360,22 @@ int main(int argc, char **argv)
         exporter_fini(&e);
         return 1;
     }
-    log_kv(&cfg.log, LOG_INFO, "Listening on", 3, "address", bound, "path",
-           cfg.telemetry_path, "sysfs", ksm_sampler_path(e.sampler));
+    log_kv(&cfg.log, LOG_INFO, "Listening on", 4, "address", bound, "path",
+           cfg.telemetry_path, "sysfs", ksm_sampler_path(e.sampler), "tls",
+           e.web.tls ? "on" : "off");
 
-    do {
+    for (;;) {
         if (sigwait(&sigs, &sig) != 0)
             sig = SIGTERM;
-    } while (sig != SIGINT && sig != SIGTERM);
+        if (sig != SIGHUP)
+            break;
+        if (exporter_reload(&e) == -EIO) {
+            log_kv(&cfg.log, LOG_ERROR, "no HTTP server is running: exiting",
+                   0);
+            exporter_fini(&e);
+            return 1;
+        }
+    }
     log_kv(&cfg.log, LOG_INFO, "Shutting down", 1, "signal",
            sig == SIGINT ? "SIGINT" : "SIGTERM");
     exporter_fini(&e);

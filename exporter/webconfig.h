@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The --web.config.file: TLS and basic auth, Prometheus exporter-toolkit
+ * format. */
+#ifndef KSM_EXPORTER_WEBCONFIG_H
+#define KSM_EXPORTER_WEBCONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* tls_server_config.client_auth_type values that GnuTLS can honour here. */
+enum client_auth {
+    CLIENT_AUTH_NONE,           /* NoClientCert */
+    CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+    CLIENT_AUTH_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
+};
+
+struct web_user {
+    char *name;
+    char *hash; /* bcrypt, checked with crypt_checksalt() at load */
+};
+
+struct web_header {
+    char *name;
+    char *value;
+};
+
+struct web_config {
+    bool tls;
+    char *cert_pem;      /* the server certificate chain, PEM */
+    char *key_pem;       /* its private key, PEM */
+    char *client_ca_pem; /* CAs for client certificates, or NULL */
+    enum client_auth client_auth;
+    char *priorities;    /* GnuTLS priority string, or NULL */
+    struct web_user *users;
+    size_t nusers;
+    struct web_header *headers; /* http_server_config.headers */
+    size_t nheaders;
+};
+
+/*
+ * Reads and checks the file at path into *out (zero it first).  Relative
+ * file names in it are taken from the file's own directory, as the
+ * exporter-toolkit does.  What it cannot honour is refused.
+ *
+ * Returns 0, or -1 with one line in err naming the line and the key.
+ * *out holds nothing to free on failure.
+ */
+int web_config_load(const char *path, struct web_config *out, char *err,
+                    size_t errlen);
+
+/* Frees what web_config_load() filled; *c is zeroed. */
+void web_config_free(struct web_config *c);
+
+/* True when s and t are equal; takes the same time for every s of t's
+ * length (for secrets). */
+bool web_equal_secret(const char *s, const char *t);
+
+#endif
