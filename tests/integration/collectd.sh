@@ -160,5 +160,25 @@ for i in $(seq 200); do grep -q 'is readable again' "$LOG" && break; sleep 0.1; 
 check "KSM back: INFO logged" grep -q 'ksm plugin: .* is readable again' "$LOG"
 check "KSM back: values resume" wait_for vmpage_number-sharing
 stop_collectd
+
+# --- garbage and a vanishing directory: collectd keeps running, recovers ------
+cp -r "$FIXTURES/typical" "$TMP/gsys"
+g=$TMP/gsys/kernel/mm/ksm
+start_collectd garbage "  SysfsRoot \"$TMP/gsys\""
+check "garbage: values first" wait_for vmpage_number-sharing
+for f in "$g"/*; do head -c 300 /dev/urandom >"$f"; done
+sleep 2
+check "garbage: collectd is alive" kill -0 "$CPID"
+check "garbage: each bad file logged" grep -q 'ksm plugin: cannot read .*/pages_sharing' "$LOG"
+rm -rf "$TMP/gsys/kernel"
+sleep 2
+check "no directory: collectd is alive" kill -0 "$CPID"
+cp -r "$FIXTURES/typical/kernel" "$TMP/gsys/"
+for i in $(seq 200); do grep -q 'gsys/kernel/mm/ksm is readable again' "$LOG" && break; sleep 0.1; done
+check "recovered: logged" grep -q 'is readable again' "$LOG"
+ok_value() { same_number "$(getval vmpage_number-sharing)" 196608; }
+for i in $(seq 100); do ok_value && break; sleep 0.2; done
+check "recovered: values are right again" ok_value
+check "garbage: collectd exits 0" stop_collectd
 [ "$FAIL" -gt 0 ] && { echo "--- last collectd.log"; cat "$LOG"; }
 finish
