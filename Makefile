@@ -6,7 +6,7 @@ CMAKE_ARGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SYSFS      ?= /sys
 
-.PHONY: all deps test-deps bench-deps configure build run test bench clean
+.PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz clean
 
 all: build
 
@@ -43,5 +43,19 @@ bench: bench-deps
 	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh \
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 
+# 100,000 scrapes against an ASan/LSan build and a release build.
+soak: bench-deps
+	$(MAKE) build BUILD=$(BUILD)-asan BUILD_TYPE=Debug \
+	    CMAKE_ARGS="-DKSM_SANITIZE=address,undefined"
+	$(MAKE) build BUILD=$(BUILD)-release BUILD_TYPE=Release
+	tests/soak/soak.sh $(BUILD)-asan/exporter/ksm_exporter \
+	    $(BUILD)-release/exporter/ksm_exporter $(SCRAPES)
+
+# The libFuzzer harnesses, FUZZ_SECONDS each (needs clang).
+FUZZ_SECONDS ?= 300
+SCRAPES      ?= 100000
+fuzz: test-deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)-fuzz
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-release
+	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -436,3 +437,29 @@ int ksm_parse_qemu_name(const char *cmdline, size_t n, char *out, size_t size)
     }
     return -ENOENT;
 }
+
+int ksm_parse_vmstat(const char *text, size_t n, const char *key,
+                        uint64_t *out)
+{
+    char needle[64];
+    int len = snprintf(needle, sizeof(needle), "\n%s ", key);
+    size_t klen;
+    const char *p;
+    const char *end;
+
+    if (len < 3 || (size_t)len >= sizeof(needle))
+        return -EINVAL;
+    klen = (size_t)len;
+    /* The first line has no newline before it. */
+    if (n >= klen - 1 && memcmp(text, needle + 1, klen - 1) == 0) {
+        p = text + klen - 1;
+    } else {
+        p = memmem(text, n, needle, klen);
+        if (!p)
+            return -ENOENT;
+        p += klen;
+    }
+    end = memchr(p, '\n', (size_t)(text + n - p));
+    return ksm_parse_u64(p, (size_t)((end ? end : text + n) - p), out);
+}
+

@@ -180,25 +180,6 @@ static int read_at(int dirfd, const char *path, char *buf, size_t cap,
     return err;
 }
 
-/* The value of "key N" at the start of a line of vmstat, strictly parsed. */
-static int vmstat_value(const char *text, size_t n, const char *key,
-                        uint64_t *out)
-{
-    char needle[64];
-    size_t klen = (size_t)snprintf(needle, sizeof(needle), "\n%s ", key);
-    const char *p = memmem(text, n, needle, klen);
-    const char *end;
-
-    /* The first line has no newline before it. */
-    if (!p && n >= klen - 1 && memcmp(text, needle + 1, klen - 1) == 0)
-        p = text - 1;
-    if (!p)
-        return -ENOENT;
-    p += klen;
-    end = memchr(p, '\n', (size_t)(text + n - p));
-    return ksm_parse_u64(p, (size_t)((end ? end : text + n) - p), out);
-}
-
 static void read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     size_t n;
@@ -223,11 +204,11 @@ static void read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
         return;
     }
     /* Lines missing on a kernel without KSM are absent, not errors. */
-    err = vmstat_value(r->vmstat, n, "cow_ksm", &out->cow_ksm);
+    err = ksm_parse_vmstat(r->vmstat, n, "cow_ksm", &out->cow_ksm);
     out->has_cow = err == 0;
     if (err && err != -ENOENT)
         r->errors[KSM_SRC_VMSTAT]++;
-    err = vmstat_value(r->vmstat, n, "ksm_swpin_copy", &out->swpin_copy);
+    err = ksm_parse_vmstat(r->vmstat, n, "ksm_swpin_copy", &out->swpin_copy);
     out->has_swpin_copy = err == 0;
     if (err && err != -ENOENT)
         r->errors[KSM_SRC_VMSTAT]++;

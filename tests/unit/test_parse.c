@@ -352,6 +352,26 @@ START_TEST(test_sanitize)
 }
 END_TEST
 
+START_TEST(test_vmstat)
+{
+    static const char text[] = "cow_ksm 7\nnr_free 1\nksm_swpin_copy 12\n"
+                               "xcow_ksm 9\nbad x\nlast 5";
+    uint64_t v = 0;
+
+    ck_assert_int_eq(ksm_parse_vmstat(text, strlen(text), "cow_ksm", &v), 0);
+    ck_assert_uint_eq(v, 7); /* the first line, not "xcow_ksm" */
+    ck_assert_int_eq(ksm_parse_vmstat(text, strlen(text), "ksm_swpin_copy", &v),
+                     0);
+    ck_assert_uint_eq(v, 12);
+    ck_assert_int_eq(ksm_parse_vmstat(text, strlen(text), "last", &v), 0);
+    ck_assert_uint_eq(v, 5);
+    ck_assert_int_eq(ksm_parse_vmstat(text, strlen(text), "bad", &v), -EINVAL);
+    ck_assert_int_eq(ksm_parse_vmstat(text, strlen(text), "nr", &v), -ENOENT);
+    ck_assert_int_eq(ksm_parse_vmstat(text, 0, "cow_ksm", &v), -ENOENT);
+    ck_assert_int_eq(ksm_parse_vmstat(text, 5, "cow_ksm", &v), -ENOENT);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *parse_suite(void)
@@ -371,6 +391,9 @@ static Suite *parse_suite(void)
     tc = tcase_create("proc_stat");
     tcase_add_loop_test(tc, test_proc_stat, 0, N(stat_cases));
     tcase_add_test(tc, test_proc_stat_long_comm);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("vmstat");
+    tcase_add_test(tc, test_vmstat);
     suite_add_tcase(s, tc);
     tc = tcase_create("ksm_stat");
     tcase_add_loop_test(tc, test_ksm_stat, 0, N(ksm_stat_cases));

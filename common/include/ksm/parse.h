@@ -115,6 +115,14 @@ int ksm_parse_ksm_stat(const char *text, size_t n, struct ksm_ksm_stat *out);
 int ksm_parse_qemu_name(const char *cmdline, size_t n, char *out, size_t size);
 
 /*
+ * Finds the line "KEY N" of /proc/vmstat text (n bytes, not necessarily
+ * NUL-terminated) and parses N as ksm_parse_u64() does.  Returns 0, -ENOENT
+ * when no line has that key, or -EINVAL/-ERANGE for a malformed number.
+ */
+int ksm_parse_vmstat(const char *text, size_t n, const char *key,
+                     uint64_t *out);
+
+/*
  * Makes s fit for a label value or a collectd instance: every byte that is
  * not part of valid UTF-8, and every control character, becomes '?'.
  */
