@@ -164,6 +164,21 @@ if [ -e /proc/net/if_inet6 ] && start_exporter v6 --path.sysfs="$FIXTURES/typica
     stop_exporter
 fi
 
+# --- unprivileged: everything but other users' processes -------------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        "$EXPORTER" --web.listen-address=127.0.0.1:0 2>"$TMP/nobody.log" &
+    PID=$!; PIDS+=("$PID")
+    for i in $(seq 100); do grep -q 'Listening on' "$TMP/nobody.log" && break; sleep 0.05; done
+    PORT=$(sed -n 's/.*msg="Listening on" address=[^ ]*:\([0-9]*\) .*/\1/p' "$TMP/nobody.log")
+    body=$(curl -s "$(url /metrics)")
+    check "as nobody: KSM is read" grep -q '^ksm_up 1$' <<<"$body"
+    check "as nobody: ksmd and vmstat are read" grep -q '^ksm_cow_total ' <<<"$body"
+    check "as nobody: other users' processes are counted as denied" \
+        grep -qE '^ksm_process_scan_denied [1-9]' <<<"$body"
+    check "as nobody: exits 0" stop_exporter
+fi
+
 # --- stops within a second under load ------------------------------------------
 start_exporter stop --path.sysfs="$FIXTURES/typical" || exit 1
 ( for i in $(seq 200); do curl -s -o /dev/null "$(url /metrics)"; done ) &
