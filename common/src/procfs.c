@@ -44,6 +44,8 @@ struct ksm_procfs {
     int rootfd;
     DIR *dir;
     int vmstat_fd;
+    /* Where cow_ksm and ksm_swpin_copy were last found in vmstat. */
+    size_t vmstat_hint[2];
     int ksmd_fd;
     uint64_t ksmd_searched_ns;
     bool ksmd_searched;
@@ -180,6 +182,43 @@ static int read_at(int dirfd, const char *path, char *buf, size_t cap,
     return err;
 }
 
+/*
+ * ksm_parse_vmstat(), looking first where the line was last time: the
+ * kernel prints vmstat in a fixed order, so the line moves only by the
+ * widths of the numbers before it.
+ */
+static int vmstat_lookup(const char *text, size_t n, const char *key,
+                         size_t *hint, uint64_t *out)
+{
+    size_t klen = strlen(key);
+
+    for (size_t h = *hint > 64 ? *hint - 64 : 0; h < *hint + 64 && h < n;
+         h++) {
+        const char *nl;
+
+        if ((h == 0 || text[h - 1] == '\n') && n - h > klen &&
+            memcmp(text + h, key, klen) == 0 && text[h + klen] == ' ') {
+            *hint = h;
+            nl = memchr(text + h, '\n', n - h);
+            return ksm_parse_u64(text + h + klen + 1,
+                                 (size_t)((nl ? nl : text + n) - text) - h -
+                                     klen - 1,
+                                 out);
+        }
+    }
+    {
+        int err = ksm_parse_vmstat(text, n, key, out);
+        char needle[64];
+        const char *p;
+
+        snprintf(needle, sizeof(needle), "\n%s ", key);
+        p = memmem(text, n, needle, strlen(needle));
+        if (p)
+            *hint = (size_t)(p - text) + 1;
+        return err;
+    }
+}
+
 static void read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     size_t n;
@@ -204,11 +243,13 @@ static void read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
         return;
     }
     /* Lines missing on a kernel without KSM are absent, not errors. */
-    err = ksm_parse_vmstat(r->vmstat, n, "cow_ksm", &out->cow_ksm);
+    err = vmstat_lookup(r->vmstat, n, "cow_ksm", &r->vmstat_hint[0],
+                        &out->cow_ksm);
     out->has_cow = err == 0;
     if (err && err != -ENOENT)
         r->errors[KSM_SRC_VMSTAT]++;
-    err = ksm_parse_vmstat(r->vmstat, n, "ksm_swpin_copy", &out->swpin_copy);
+    err = vmstat_lookup(r->vmstat, n, "ksm_swpin_copy", &r->vmstat_hint[1],
+                        &out->swpin_copy);
     out->has_swpin_copy = err == 0;
     if (err && err != -ENOENT)
         r->errors[KSM_SRC_VMSTAT]++;

@@ -90,6 +90,35 @@ static void put_i64(struct ksm_buf *b, int64_t v)
     put_u64(b, (uint64_t)v);
 }
 
+/* m / 10^k in decimal, k digits after the point (trailing zeros cut). */
+static size_t format_fixed(int64_t m, int k, char *buf)
+{
+    uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
+    char tmp[24];
+    size_t i = sizeof(tmp), n = 0;
+    int digits = 0;
+
+    /* Digits from the right: k fractional ones, then the integer part. */
+    while (u % 10 == 0 && k > 0) {
+        u /= 10;
+        k--;
+    }
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+        if (++digits == k)
+            tmp[--i] = '.';
+    } while (u || digits < k);
+    if (tmp[i] == '.')
+        tmp[--i] = '0';
+    if (m < 0)
+        buf[n++] = '-';
+    memcpy(buf + n, tmp + i, sizeof(tmp) - i);
+    n += sizeof(tmp) - i;
+    buf[n] = '\0';
+    return n;
+}
+
 size_t ksm_format_double(double d, char *buf)
 {
     if (isnan(d))
@@ -114,6 +143,28 @@ size_t ksm_format_double(double d, char *buf)
         n += sizeof(tmp) - i;
         buf[n] = '\0';
         return n;
+    }
+    /*
+     * Most values here have few decimals (0.02 s, 0.7, a duration counted
+     * in nanoseconds): find the fewest decimals k for which m / 10^k is
+     * exactly d, and print m with a point inserted.  Both the division and
+     * strtod() of the printed text round correctly, so the text reads back
+     * as d.
+     */
+    if (fabs(d) >= 1e-9 && fabs(d) < 1e15) {
+        static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                       1e5, 1e6, 1e7, 1e8, 1e9};
+
+        for (int k = 1; k <= 9; k++) {
+            double scaled = d * pow10[k];
+            int64_t m;
+
+            if (fabs(scaled) >= 9e15)
+                break;
+            m = (int64_t)(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+            if ((double)m / pow10[k] == d)
+                return format_fixed(m, k, buf);
+        }
     }
     /* The shortest of 15, 16 or 17 significant digits that round-trips. */
     for (int prec = 15; prec < 17; prec++) {
