@@ -6,7 +6,7 @@ CMAKE_ARGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SYSFS      ?= /sys
 
-.PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz clean
+.PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz package fleet clean
 
 all: build
 
@@ -43,6 +43,14 @@ bench: bench-deps
 	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh \
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 
+# The Debian package, built for prefix /usr (configuration in /etc).
+package: deps
+	cmake -S . -B $(BUILD)-package -DCMAKE_BUILD_TYPE=Release \
+	    -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD)-package -j $(JOBS)
+	cd $(BUILD)-package && cpack
+	@ls -1 $(BUILD)-package/*.deb
+
 # 100,000 scrapes against an ASan/LSan build and a release build.
 soak: bench-deps
 	$(MAKE) build BUILD=$(BUILD)-asan BUILD_TYPE=Debug \
@@ -58,4 +66,4 @@ fuzz: test-deps
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)-fuzz
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-package

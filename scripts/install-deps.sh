@@ -9,9 +9,14 @@ want=(cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev lib
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
               openssl prometheus-node-exporter clang libclang-rt-14-dev
+              dpkg-dev lintian
               prometheus) ;;
 bench) want+=(wrk prometheus-node-exporter) ;;
 esac
+# The manifest checks use npm packages; any Node.js with npm will do.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then
+    want+=(nodejs npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do
