@@ -51,6 +51,12 @@ package: deps
 	cd $(BUILD)-package && cpack
 	@ls -1 $(BUILD)-package/*.deb
 
+# 200 exporters and one Prometheus on this machine (not part of make test).
+FLEET ?= 200
+fleet: test-deps
+	$(MAKE) build BUILD=$(BUILD)-release BUILD_TYPE=Release
+	tests/fleet/fleet.sh $(BUILD)-release/exporter/ksm_exporter . $(FLEET)
+
 # 100,000 scrapes against an ASan/LSan build and a release build.
 soak: bench-deps
 	$(MAKE) build BUILD=$(BUILD)-asan BUILD_TYPE=Debug \
