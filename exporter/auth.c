@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Basic auth: bcrypt through libcrypt, a cache, and a bcrypt budget. */
+/* Basic auth: bcrypt through libcrypt, a cache, and bcrypt budgets. */
 #include <crypt.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <gnutls/crypto.h>
@@ -11,18 +14,70 @@
 
 #include "auth.h"
 
-/* A valid bcrypt hash of nothing anyone knows, for unknown users. */
-#define DUMMY_HASH "$2y$10$oPNAMwbSS5pZKoqASPIfyee50U1w8j/MKakVGQ8DpLKk0uQlof7JK"
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+/* The bcrypt cost of a "$2y$NN$..." hash, or 0. */
+static unsigned long cost_of(const char *hash)
+{
+    if (strlen(hash) < 7 || hash[3] != '$' || hash[4] < '0' || hash[4] > '9' ||
+        hash[5] < '0' || hash[5] > '9')
+        return 0;
+    return (unsigned long)((hash[4] - '0') * 10 + (hash[5] - '0'));
+}
+
+/*
+ * A hash of a random password with the highest configured cost, so that
+ * an unknown user takes as long as a known one.
+ */
+static int make_dummy(struct auth *a)
+{
+    unsigned long cost = 4;
+    char salt[64], secret[33];
+    uint8_t rnd[16];
+    const char *out;
+
+    for (size_t i = 0; i < a->cfg->nusers; i++) {
+        unsigned long c = cost_of(a->cfg->users[i].hash);
+
+        if (c > cost)
+            cost = c;
+    }
+    if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0 ||
+        !crypt_gensalt_rn("$2y$", cost, NULL, 0, salt, (int)sizeof(salt)))
+        return -EIO;
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
+    out = crypt_rn(secret, salt, a->crypt, sizeof(*a->crypt));
+    explicit_bzero(secret, sizeof(secret));
+    if (!out || out[0] == '*' || strlen(out) >= sizeof(a->dummy))
+        return -EIO;
+    snprintf(a->dummy, sizeof(a->dummy), "%s", out);
+    return 0;
+}
 
 int auth_init(struct auth *a, const struct web_config *cfg)
 {
     memset(a, 0, sizeof(*a));
     a->cfg = cfg;
-    a->tokens = AUTH_BURST;
+    a->global.tokens = AUTH_BURST;
+    a->global.refilled_ns = now_ns();
     if (cfg->nusers == 0)
         return 0;
     a->crypt = calloc(1, sizeof(*a->crypt));
-    return a->crypt ? 0 : -ENOMEM;
+    if (!a->crypt)
+        return -ENOMEM;
+    if (make_dummy(a) != 0) {
+        free(a->crypt);
+        a->crypt = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 void auth_fini(struct auth *a)
@@ -34,28 +89,47 @@ void auth_fini(struct auth *a)
     memset(a, 0, sizeof(*a));
 }
 
-static uint64_t now_ns(void)
+void auth_keep_cache(struct auth *a, const struct auth *old)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+    memcpy(a->good, old->good, sizeof(a->good));
+    a->ngood = old->ngood;
+    a->next = old->next;
 }
 
-static bool take_token(struct auth *a)
+static bool take(struct bucket *b, double rate, double burst, uint64_t now)
 {
-    uint64_t now = now_ns();
-
-    a->tokens += (double)(now - a->refilled_ns) / 1e9 * AUTH_RATE;
-    if (a->tokens > AUTH_BURST)
-        a->tokens = AUTH_BURST;
-    a->refilled_ns = now;
-    if (a->tokens < 1) {
-        a->refused++;
-        return false;
+    if (b->refilled_ns == 0) {
+        b->tokens = burst;
+    } else {
+        b->tokens += (double)(now - b->refilled_ns) / 1e9 * rate;
+        if (b->tokens > burst)
+            b->tokens = burst;
     }
-    a->tokens -= 1;
+    b->refilled_ns = now;
+    if (b->tokens < 1)
+        return false;
+    b->tokens -= 1;
     return true;
+}
+
+/* The bucket of a client address (hashed; colliding addresses share). */
+static struct bucket *source_bucket(struct auth *a, const struct sockaddr *sa)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    uint32_t h = 2166136261u;
+
+    if (sa && sa->sa_family == AF_INET) {
+        p = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+        n = 4;
+    } else if (sa && sa->sa_family == AF_INET6) {
+        /* A /64 is one client: hosts get whole prefixes. */
+        p = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+        n = 8;
+    }
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return &a->source[h % AUTH_SOURCES];
 }
 
 static bool digest_equal(const uint8_t *x, const uint8_t *y)
@@ -67,22 +141,34 @@ static bool digest_equal(const uint8_t *x, const uint8_t *y)
     return diff == 0;
 }
 
-bool auth_check(struct auth *a, const char *user, const char *password)
+bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
+                const char *password)
 {
-    const char *hash = DUMMY_HASH;
+    const char *hash = a->dummy;
     bool known = false, hit = false, ok;
-    char key[1026];
+    size_t ul = strlen(user), pl = strlen(password), hl;
+    char key[1200];
     uint8_t digest[32];
-    size_t ul = strlen(user), pl = strlen(password);
+    uint64_t now;
     const char *out;
 
     if (a->cfg->nusers == 0)
         return true;
     if (ul > 512 || pl > 512)
         return false;
+    for (size_t i = 0; i < a->cfg->nusers; i++) {
+        if (strcmp(a->cfg->users[i].name, user) == 0) {
+            hash = a->cfg->users[i].hash;
+            known = true;
+        }
+    }
+    hl = strlen(hash);
+    if (hl >= sizeof(key) - ul - pl - 2)
+        return false;
     memcpy(key, user, ul + 1);
-    memcpy(key + ul + 1, password, pl);
-    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, key, ul + 1 + pl, digest) < 0)
+    memcpy(key + ul + 1, password, pl + 1);
+    memcpy(key + ul + pl + 2, hash, hl);
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, key, ul + pl + 2 + hl, digest) < 0)
         return false;
     explicit_bzero(key, sizeof(key));
     /* Every entry is compared, so the time does not say which matched. */
@@ -90,13 +176,12 @@ bool auth_check(struct auth *a, const char *user, const char *password)
         hit |= digest_equal(a->good[i], digest);
     if (hit)
         return true;
-    if (!take_token(a))
+    now = now_ns();
+    if (!take(source_bucket(a, from), AUTH_SOURCE_RATE, AUTH_SOURCE_BURST,
+              now) ||
+        !take(&a->global, AUTH_RATE, AUTH_BURST, now)) {
+        a->refused++;
         return false;
-    for (size_t i = 0; i < a->cfg->nusers; i++) {
-        if (strcmp(a->cfg->users[i].name, user) == 0) {
-            hash = a->cfg->users[i].hash;
-            known = true;
-        }
     }
     /* An unknown user costs one bcrypt too: the time does not tell. */
     out = crypt_rn(password, hash, a->crypt, sizeof(*a->crypt));

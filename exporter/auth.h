@@ -8,36 +8,60 @@
 
 #include "webconfig.h"
 
-#define AUTH_CACHE 64
+#define AUTH_CACHE   64
+#define AUTH_SOURCES 256
 
 struct crypt_data;
+struct sockaddr;
+
+/* A token bucket: bcrypt checks allowed now, refilled over time. */
+struct bucket {
+    double tokens;
+    uint64_t refilled_ns;
+};
 
 struct auth {
     const struct web_config *cfg;
     struct crypt_data *crypt; /* crypt_rn()'s scratch, ~32 KiB */
-    /* SHA-256 of "user\0password" for credentials bcrypt accepted. */
+    /* A hash as costly as the configured ones, for unknown users. */
+    char dummy[128];
+    /* SHA-256 of "user\0password\0hash" for credentials bcrypt accepted. */
     uint8_t good[AUTH_CACHE][32];
     unsigned ngood;
     unsigned next;
-    /* Token bucket for bcrypt checks not answered by the cache. */
-    double tokens;
-    uint64_t refilled_ns;
+    /* bcrypt budgets for credentials the cache does not know. */
+    struct bucket global;
+    struct bucket source[AUTH_SOURCES]; /* by client address, hashed */
     uint64_t refused; /* checks refused for lack of tokens */
 };
 
-/* Prepares *a for cfg (which must outlive it).  0 or -ENOMEM. */
+/*
+ * Prepares *a for cfg (which must outlive it).  Computes one bcrypt hash
+ * of the configured cost, for unknown users.  0 or -ENOMEM.
+ */
 int auth_init(struct auth *a, const struct web_config *cfg);
 void auth_fini(struct auth *a);
 
 /*
- * True when user and password match a basic_auth_users entry.  A pair
- * accepted before is answered from the cache without bcrypt; new pairs are
- * checked with bcrypt at most AUTH_RATE times a second (a burst of
- * AUTH_BURST), so that a flood of guesses cannot keep the server busy.
+ * Takes over from old the cached credentials: those whose user still has
+ * the same hash stay accepted (the cache key includes the hash).
  */
-bool auth_check(struct auth *a, const char *user, const char *password);
+void auth_keep_cache(struct auth *a, const struct auth *old);
 
-#define AUTH_RATE  5.0
-#define AUTH_BURST 10.0
+/*
+ * True when user and password match a basic_auth_users entry.  A pair
+ * accepted before is answered from the cache without bcrypt.  New pairs
+ * are checked with bcrypt at most AUTH_SOURCE_RATE times a second per
+ * client address (from, may be NULL) and AUTH_RATE times a second in all,
+ * so that a flood of guesses from one address neither keeps the server
+ * busy nor locks out the others.
+ */
+bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
+                const char *password);
+
+#define AUTH_RATE          5.0
+#define AUTH_BURST         10.0
+#define AUTH_SOURCE_RATE   1.0
+#define AUTH_SOURCE_BURST  3.0
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "exporter.h"
@@ -351,7 +352,13 @@ static struct MHD_Response *check_client_cert(struct exporter *e,
     if (!gnutls_certificate_get_peers(session, &n) || n == 0)
         return e->web.client_auth == CLIENT_AUTH_REQUIRE_VERIFY ? e->forbidden
                                                                 : NULL;
-    if (gnutls_certificate_verify_peers2(session, &status) < 0 || status)
+    /* Signed by client_ca_file, and meant for clients (TLS WWW client). */
+    char purpose[] = GNUTLS_KP_TLS_WWW_CLIENT;
+    gnutls_typed_vdata_st want = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                  .data = (unsigned char *)purpose};
+
+    if (gnutls_certificate_verify_peers(session, &want, 1, &status) < 0 ||
+        status)
         return e->forbidden;
     return NULL;
 }
@@ -365,8 +372,12 @@ static bool check_basic_auth(struct exporter *e, struct MHD_Connection *c)
 
     if (e->web.nusers == 0)
         return true;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
     user = MHD_basic_auth_get_username_password(c, &pass);
-    ok = user && pass && auth_check(&e->auth, user, pass);
+    ok = user && pass &&
+         auth_check(&e->auth, info ? info->client_addr : NULL, user, pass);
     if (pass) {
         explicit_bzero(pass, strlen(pass));
         MHD_free(pass);
@@ -397,8 +408,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         if (denied)
             return MHD_queue_response(c, MHD_HTTP_FORBIDDEN, denied);
         if (!check_basic_auth(e, c))
-            return MHD_queue_basic_auth_fail_response(c, "ksm_exporter",
-                                                      e->unauthorized);
+            return MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED,
+                                      e->unauthorized);
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
             strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -550,7 +561,13 @@ static int make_responses(struct exporter *e)
                                  MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     e->internal_error =
         make_static("internal error: see the exporter's log\n", NULL, NULL);
-    e->unauthorized = make_static("Unauthorized\n", NULL, NULL);
+    /*
+     * The challenge is part of the shared response, added once: libmicro-
+     * httpd's MHD_queue_basic_auth_fail_response() would add it to the
+     * shared response again at every 401.
+     */
+    e->unauthorized = make_static("Unauthorized\n", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                  "Basic realm=\"ksm_exporter\"");
     e->forbidden = make_static("client certificate required or not trusted\n",
                                NULL, NULL);
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -677,6 +694,23 @@ int exporter_start(struct exporter *e, int listen_fd)
     return 0;
 }
 
+/*
+ * Starts the daemon on a duplicate of fd: a failed start closes the socket
+ * it was given, and the caller still needs fd for another try.
+ */
+static int start_on_copy(struct exporter *e, int fd)
+{
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+    if (copy < 0)
+        return -errno;
+    if (exporter_start(e, copy) != 0) {
+        close(copy);
+        return -EIO;
+    }
+    return 0;
+}
+
 int exporter_reload(struct exporter *e)
 {
     struct web_config fresh, old;
@@ -698,20 +732,31 @@ int exporter_reload(struct exporter *e)
      * Connections wait in the listen queue meanwhile.
      */
     fd = MHD_quiesce_daemon(e->daemon);
+    if (fd == MHD_INVALID_SOCKET) {
+        log_kv(&e->cfg.log, LOG_ERROR,
+               "cannot hand over the listening socket: keeping the running "
+               "settings", 1, "file", e->cfg.web_config_path);
+        web_config_free(&fresh);
+        return -EINVAL;
+    }
     MHD_stop_daemon(e->daemon);
     e->daemon = NULL;
     old = e->web;
     old_auth = e->auth;
     e->web = fresh;
     free_responses(e);
-    if (auth_init(&e->auth, &e->web) == 0 && make_responses(e) == 0 &&
-        exporter_start(e, (int)fd) == 0) {
-        auth_fini(&old_auth);
-        web_config_free(&old);
-        log_kv(&e->cfg.log, LOG_INFO, "reloaded the web config file", 2,
-               "file", e->cfg.web_config_path, "tls",
-               e->web.tls ? "on" : "off");
-        return 0;
+    if (auth_init(&e->auth, &e->web) == 0 && make_responses(e) == 0) {
+        /* Credentials that still have the same hash stay accepted. */
+        auth_keep_cache(&e->auth, &old_auth);
+        if (start_on_copy(e, (int)fd) == 0) {
+            close((int)fd);
+            auth_fini(&old_auth);
+            web_config_free(&old);
+            log_kv(&e->cfg.log, LOG_INFO, "reloaded the web config file", 2,
+                   "file", e->cfg.web_config_path, "tls",
+                   e->web.tls ? "on" : "off");
+            return 0;
+        }
     }
     /* Could not start with the new settings: go back to the old ones. */
     auth_fini(&e->auth);
@@ -719,12 +764,14 @@ int exporter_reload(struct exporter *e)
     web_config_free(&e->web);
     e->web = old;
     e->auth = old_auth;
-    if (make_responses(e) == 0 && exporter_start(e, (int)fd) == 0) {
+    if (make_responses(e) == 0 && start_on_copy(e, (int)fd) == 0) {
+        close((int)fd);
         log_kv(&e->cfg.log, LOG_ERROR,
                "cannot serve with the new web config: kept the old one", 1,
                "file", e->cfg.web_config_path);
-        return -EIO;
+        return -EINVAL;
     }
+    close((int)fd);
     return -EIO;
 }
 

@@ -334,15 +334,6 @@ int main(int argc, char **argv)
     if (why)
         return bad_flag("web.listen-address", listen_arg, why);
 
-    /*
-     * Block the signals before any thread starts, so that only sigwait()
-     * below sees them: no handler, no flag shared with a thread.
-     */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     log_kv(&cfg.log, LOG_INFO, "Starting " PROG, 2, "version", KSM_VERSION,
@@ -355,6 +346,16 @@ int main(int argc, char **argv)
         exporter_fini(&e);
         return 1;
     }
+    /*
+     * Block the signals before the HTTP thread starts, so that only
+     * sigwait() below sees them: no handler, no flag shared with a thread.
+     * Until here SIGTERM simply ends the process.
+     */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     if (exporter_start(&e, fd) != 0) {
         close(fd);
         exporter_fini(&e);

@@ -2,6 +2,7 @@
 /* Reads the exporter-toolkit web config file with libyaml. */
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <yaml.h>
@@ -68,15 +71,27 @@ static int get_bool(struct ctx *x, const yaml_node_t *n, const char *key,
     return fail(x, n, "%s: want true or false", key);
 }
 
-/* Reads a whole file named in the config, relative to its directory. */
+/* Frees a buffer that may hold key material, zeroing it first. */
+static void free_secret(char *p)
+{
+    if (p)
+        explicit_bzero(p, strlen(p));
+    free(p);
+}
+
+/*
+ * Reads a whole file named in the config, relative to its directory.  No
+ * stdio: its buffers would keep a private key's bytes after fclose().
+ */
 static int read_file(struct ctx *x, const yaml_node_t *n, const char *key,
                      char **out)
 {
     const char *name = scalar(n);
     char path[4096];
-    FILE *f;
+    struct stat st;
+    size_t len = 0;
     char *buf;
-    size_t len;
+    int fd;
 
     if (!name || !name[0])
         return fail(x, n, "%s: want a file name", key);
@@ -84,24 +99,48 @@ static int read_file(struct ctx *x, const yaml_node_t *n, const char *key,
         snprintf(path, sizeof(path), "%s", name);
     else
         snprintf(path, sizeof(path), "%s/%s", x->dir, name);
-    f = fopen(path, "re");
-    if (!f)
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return fail(x, n, "%s: cannot read %s: %s", key, path,
                     strerror(errno));
-    buf = malloc(MAX_FILE + 1);
+    if (fstat(fd, &st) != 0 || st.st_size > MAX_FILE) {
+        close(fd);
+        return fail(x, n, "%s: %s is not a file of at most 1 MiB", key, path);
+    }
+    buf = malloc((size_t)st.st_size + 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return fail(x, n, "%s: out of memory", key);
     }
-    len = fread(buf, 1, MAX_FILE + 1, f);
-    fclose(f);
-    if (len > MAX_FILE) {
-        free(buf);
-        return fail(x, n, "%s: %s is larger than 1 MiB", key, path);
+    while (len < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
     }
+    close(fd);
     buf[len] = '\0';
-    free(*out);
+    free_secret(*out);
     *out = buf;
+    return 0;
+}
+
+/* A key given twice in one mapping is refused, as the toolkit does. */
+static int check_unique(struct ctx *x, const yaml_node_t *m,
+                        const yaml_node_pair_t *p)
+{
+    const char *k = scalar(yaml_document_get_node(x->doc, p->key));
+
+    for (const yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+        const char *o = scalar(yaml_document_get_node(x->doc, q->key));
+
+        if (k && o && strcmp(k, o) == 0)
+            return fail(x, yaml_document_get_node(x->doc, p->key),
+                        "\"%s\" appears twice", k);
+    }
     return 0;
 }
 
@@ -112,7 +151,7 @@ static int set_string(struct ctx *x, const yaml_node_t *n, const char *key,
 
     if (!s || !s[0])
         return fail(x, n, "%s: want a string", key);
-    free(*out);
+    free_secret(*out);
     *out = strdup(s);
     return *out ? 0 : fail(x, n, "out of memory");
 }
@@ -228,6 +267,8 @@ static int tls_section(struct ctx *x, const yaml_node_t *m)
 
         if (!k)
             return fail(x, kn, "tls_server_config: keys must be strings");
+        if (check_unique(x, m, p))
+            return -1;
         if (strcmp(k, "cert_file") == 0) {
             rc = read_file(x, v, k, &x->c->cert_pem);
             cert_node = v;
@@ -299,6 +340,23 @@ static int tls_section(struct ctx *x, const yaml_node_t *m)
                         "load: %s",
                         gnutls_strerror(rc));
     }
+    if (x->c->client_ca_pem) {
+        gnutls_certificate_credentials_t cred;
+        gnutls_datum_t ca = {(unsigned char *)x->c->client_ca_pem,
+                             (unsigned int)strlen(x->c->client_ca_pem)};
+        int rc;
+
+        if (gnutls_certificate_allocate_credentials(&cred) < 0)
+            return fail(x, m, "out of memory");
+        rc = gnutls_certificate_set_x509_trust_mem(cred, &ca,
+                                                   GNUTLS_X509_FMT_PEM);
+        gnutls_certificate_free_credentials(cred);
+        if (rc <= 0)
+            return fail(x, m,
+                        "tls_server_config: client_ca_file holds no "
+                        "certificate: %s",
+                        rc < 0 ? gnutls_strerror(rc) : "none found");
+    }
     snprintf(prio, sizeof(prio), "NORMAL:-VERS-ALL");
     for (int i = t.max; i >= t.min; i--) {
         strncat(prio, ":+", sizeof(prio) - strlen(prio) - 1);
@@ -334,6 +392,8 @@ static int http_section(struct ctx *x, const yaml_node_t *m)
         const char *k = scalar(kn);
         bool http2;
 
+        if (check_unique(x, m, p))
+            return -1;
         if (k && strcmp(k, "http2") == 0) {
             /* Served as HTTP/1.1 either way: libmicrohttpd has no HTTP/2. */
             if (get_bool(x, v, k, &http2))
@@ -355,6 +415,8 @@ static int http_section(struct ctx *x, const yaml_node_t *m)
             struct web_header *arr;
             size_t i;
 
+            if (check_unique(x, v, h))
+                return -1;
             for (i = 0; name && i < sizeof(allowed) / sizeof(allowed[0]); i++)
                 if (strcasecmp(name, allowed[i]) == 0)
                     break;
@@ -434,6 +496,8 @@ static int walk(struct ctx *x)
         const char *k = scalar(kn);
         int rc;
 
+        if (check_unique(x, root, p))
+            return -1;
         if (k && strcmp(k, "tls_server_config") == 0)
             rc = is_null(v) ? 0 : tls_section(x, v);
         else if (k && strcmp(k, "http_server_config") == 0)
@@ -448,6 +512,51 @@ static int walk(struct ctx *x)
             return rc;
     }
     return 0;
+}
+
+#define MAX_DEPTH 16
+
+/*
+ * Before building the document: at most 1 MiB, nested at most MAX_DEPTH
+ * deep (libyaml's loader slows down with the square of the depth).  Leaves
+ * f rewound.  0, or -1 with the reason in err.
+ */
+static int prescan(FILE *f, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    struct stat st;
+    int depth = 0, rc = 0;
+
+    if (fstat(fileno(f), &st) != 0 || st.st_size > MAX_FILE) {
+        snprintf(err, errlen, "the file is larger than 1 MiB");
+        return -1;
+    }
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    for (;;) {
+        if (!yaml_parser_parse(&parser, &ev))
+            break; /* the loader reports syntax errors with their line */
+        if (ev.type == YAML_MAPPING_START_EVENT ||
+            ev.type == YAML_SEQUENCE_START_EVENT) {
+            if (++depth > MAX_DEPTH) {
+                snprintf(err, errlen, "line %lu: nested deeper than %d levels",
+                         (unsigned long)ev.start_mark.line + 1, MAX_DEPTH);
+                rc = -1;
+            }
+        } else if (ev.type == YAML_MAPPING_END_EVENT ||
+                   ev.type == YAML_SEQUENCE_END_EVENT) {
+            depth--;
+        }
+        if (ev.type == YAML_STREAM_END_EVENT || rc) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    rewind(f);
+    return rc;
 }
 
 int web_config_load(const char *path, struct web_config *out, char *err,
@@ -469,6 +578,11 @@ int web_config_load(const char *path, struct web_config *out, char *err,
     f = fopen(path, "re");
     if (!f) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        free(copy);
+        return -1;
+    }
+    if (prescan(f, err, errlen) != 0) {
+        fclose(f);
         free(copy);
         return -1;
     }
@@ -509,9 +623,7 @@ void web_config_free(struct web_config *c)
     free(c->headers);
     free(c->cert_pem);
     /* The private key does not linger in freed memory. */
-    if (c->key_pem)
-        explicit_bzero(c->key_pem, strlen(c->key_pem));
-    free(c->key_pem);
+    free_secret(c->key_pem);
     free(c->client_ca_pem);
     free(c->priorities);
     memset(c, 0, sizeof(*c));

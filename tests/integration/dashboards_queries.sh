@@ -41,18 +41,9 @@ start_exporter dash --path.sysfs="$TMP/sys" --path.procfs="$TMP/proc" || exit 1
 # collectd with write_prometheus, on the fixtures as they are.
 wp_port=$(free_port 29113)
 mkdir -p "$TMP/cd"
-cat >"$TMP/cd/collectd.conf" <<CONF
-Hostname "ksmtest"
-FQDNLookup false
-BaseDir "$TMP/cd"
-PIDFile "$TMP/cd/collectd.pid"
-Interval 1
-PluginDir "/usr/lib/collectd"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel warning
-  File "$TMP/cd/collectd.log"
-</Plugin>
+{
+collectd_conf "$TMP/cd"
+cat <<CONF
 LoadPlugin write_prometheus
 <Plugin write_prometheus>
   Host "127.0.0.1"
@@ -65,6 +56,7 @@ LoadPlugin ksm
   ProcfsRoot "$SRC/tests/procfs/typical"
 </Plugin>
 CONF
+} >"$TMP/cd/collectd.conf"
 collectd -f -C "$TMP/cd/collectd.conf" >"$TMP/cd/stdout" 2>&1 &
 PIDS+=($!)
 

@@ -23,26 +23,29 @@ mkdir -p "$pki"
         -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
         -keyout server.key -out server.csr -subj /CN=127.0.0.1
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >san.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
         -out server.crt -days 2 -extfile san.ext
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
     for who in client:ca rogueclient:rogue; do
         name=${who%%:*} ca=${who##*:}
         openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
             -keyout "$name.key" -out "$name.csr" -subj "/CN=$name"
         openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" \
-            -CAcreateserial -out "$name.crt" -days 2
+            -CAcreateserial -out "$name.crt" -days 2 -extfile client.ext
     done
 ) >"$TMP/pki.log" 2>&1 || { cat "$TMP/pki.log"; fail "making test certificates"; finish; }
 
 alice=$("$BCRYPT" secret 4)
 bob=$("$BCRYPT" other 4)
+carol=$("$BCRYPT" third 4)
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 # --- basic auth over HTTP ----------------------------------------------------
 cat >"$TMP/auth.yml" <<YAML
 basic_auth_users:
   alice: $alice
+  carol: $carol
 YAML
 start_exporter auth "${SYS[@]}" --web.config.file="$TMP/auth.yml" || exit 1
 u=http://127.0.0.1:$PORT
@@ -54,18 +57,35 @@ check "unknown user: 401" test "$(code -u mallory:secret "$u/metrics")" = 401
 check "good credentials: 200" test "$(code -u alice:secret "$u/metrics")" = 200
 check "the landing page needs them too" test "$(code "$u/")" = 401
 check "the body is the metrics" bash -c "curl -s -u alice:secret '$u/metrics' | grep -q '^ksm_pages_sharing 196608$'"
-# A flood of guesses exhausts the bcrypt budget, not the known client.
-for i in $(seq 30); do code -u alice:guess$i "$u/metrics" >/dev/null; done
+# Hundreds of 401s: one challenge header each, every time.
+for i in $(seq 300); do code "$u/metrics" >/dev/null; done
+curl -s -D "$TMP/401b.h" -o /dev/null "$u/metrics"
+check "the 301st 401 is still a 401" grep -q '^HTTP/1.1 401' "$TMP/401b.h"
+check "with exactly one WWW-Authenticate" test "$(grep -ci '^WWW-Authenticate' "$TMP/401b.h")" = 1
+# A flood of guesses from one address spends its own bcrypt budget: the
+# known client keeps its 200, and new credentials from elsewhere still pass.
+for i in $(seq 30); do code --interface 127.0.0.2 -u alice:guess$i "$u/metrics" >/dev/null; done
 check "after 30 wrong guesses, the known client still gets 200" test "$(code -u alice:secret "$u/metrics")" = 200
+check "and a new client elsewhere still gets in" test "$(code -u carol:third "$u/metrics")" = 200
 
+# A reload keeps the credentials that still have the same hash, even with
+# every bcrypt budget spent by guesses from many addresses.
+for a in $(seq 10 40); do
+    for i in 1 2 3; do code --interface 127.0.0.$a -u carol:guess$i "$u/metrics" >/dev/null; done
+done
+printf 'basic_auth_users:\n  alice: %s\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n' "$alice" >"$TMP/auth.yml"
+kill -HUP "$PID"
+for i in $(seq 50); do grep -q 'reloaded the web config' "$TMP/auth.log" && break; sleep 0.05; done
+check "after a reload under attack, a known client still gets 200" test "$(code -u alice:secret "$u/metrics")" = 200
+check "the reload took effect" bash -c "curl -s -D - -o /dev/null -u alice:secret '$u/metrics' | grep -qi '^X-Frame-Options: deny'"
 # SIGHUP: new users take effect; a broken file keeps the running ones.
 cat >"$TMP/auth.yml" <<YAML
 basic_auth_users:
   bob: $bob
 YAML
 kill -HUP "$PID"
-for i in $(seq 50); do grep -q 'reloaded the web config' "$TMP/auth.log" && break; sleep 0.05; done
-check "SIGHUP: reloaded" grep -q 'msg="reloaded the web config file"' "$TMP/auth.log"
+for i in $(seq 50); do [ "$(grep -c 'reloaded the web config' "$TMP/auth.log")" = 2 ] && break; sleep 0.05; done
+check "SIGHUP: reloaded" test "$(grep -c 'msg="reloaded the web config file"' "$TMP/auth.log")" = 2
 check "SIGHUP: alice is gone" test "$(code -u alice:secret "$u/metrics")" = 401
 check "SIGHUP: bob is in" test "$(code -u bob:other "$u/metrics")" = 200
 printf 'basic_auth_users:\n  bob: [unclosed\n' >"$TMP/auth.yml"
@@ -122,6 +142,7 @@ start_exporter mtls "${SYS[@]}" --web.config.file="$pki/mtls.yml" || exit 1
 s=https://127.0.0.1:$PORT
 check "client certificate from the CA: 200" test "$(code --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key" "$s/metrics")" = 200
 check "no client certificate: refused" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert '$pki/ca.crt' '$s/metrics')\" != 200 ]"
+check "the server's own certificate (not for clients): refused" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert '$pki/ca.crt' --cert '$pki/server.crt' --key '$pki/server.key' '$s/metrics')\" != 200 ]"
 check "a certificate from another CA: refused" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert '$pki/ca.crt' --cert '$pki/rogueclient.crt' --key '$pki/rogueclient.key' '$s/metrics')\" != 200 ]"
 stop_exporter
 sed 's/RequireAndVerifyClientCert/VerifyClientCertIfGiven/' "$pki/mtls.yml" >"$pki/mtls-opt.yml"
@@ -164,6 +185,17 @@ bad "cipher suites" 'cipher_suites is not supported' "tls_server_config:
   cert_file: server.crt
   key_file: server.key
   cipher_suites: [TLS_AES_128_GCM_SHA256]"
+bad "duplicate key" 'basic_auth_users\\" appears twice' "basic_auth_users:
+  alice: $alice
+basic_auth_users:
+  bob: $bob"
+bad "deep nesting" 'nested deeper than 16 levels' "basic_auth_users: $(printf '[%.0s' $(seq 20))$(printf ']%.0s' $(seq 20))"
+printf 'not a certificate\n' >"$pki/junk.crt"
+bad "a client CA file without a certificate" 'client_ca_file holds no certificate' "tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: junk.crt"
 bad "verify without a CA" 'needs client_ca_file' "tls_server_config:
   cert_file: server.crt
   key_file: server.key

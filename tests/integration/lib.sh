@@ -69,3 +69,32 @@ free_port() {
 
 # Prometheus 2.42's scrape Accept header.
 PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+
+# collectd_conf DIR: the start of a private collectd config on stdout:
+# host "ksmtest", Interval 1, logfile DIR/collectd.log, csv in DIR/csv and
+# unixsock DIR/sock.  The caller appends its plugins.
+collectd_conf() {
+    cat <<CONF
+Hostname "ksmtest"
+FQDNLookup false
+BaseDir "$1"
+PIDFile "$1/collectd.pid"
+Interval 1
+PluginDir "/usr/lib/collectd"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$1/collectd.log"
+</Plugin>
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$1/csv"
+</Plugin>
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$1/sock"
+  SocketGroup "root"
+  SocketPerms "0600"
+</Plugin>
+CONF
+}

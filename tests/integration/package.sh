@@ -46,28 +46,12 @@ fi
 # collectd loads the installed ksm.so through the shipped snippet.
 if command -v collectd >/dev/null; then
     mkdir -p "$TMP/cd"
-    cat >"$TMP/cd/collectd.conf" <<CONF
-Hostname "ksmtest"
-FQDNLookup false
-BaseDir "$TMP/cd"
-PIDFile "$TMP/cd/collectd.pid"
-Interval 1
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$TMP/cd/collectd.log"
-</Plugin>
-LoadPlugin csv
-<Plugin csv>
-  DataDir "$TMP/cd/csv"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$TMP/cd/sock"
-  SocketGroup "root"
-</Plugin>
+    {
+        collectd_conf "$TMP/cd"
+        cat <<CONF
 Include "/etc/collectd/collectd.conf.d/ksm.conf"
 CONF
+    } >"$TMP/cd/collectd.conf"
     collectd -f -C "$TMP/cd/collectd.conf" >"$TMP/cd/stdout" 2>&1 &
     cpid=$!; PIDS+=("$cpid")
     for i in $(seq 100); do

@@ -77,30 +77,13 @@ stop_exporter
 
 # --- the same through collectd -------------------------------------------------
 mkdir -p "$TMP/cd"
-cat >"$TMP/cd/collectd.conf" <<CONF
-Hostname "ksmtest"
-FQDNLookup false
-BaseDir "$TMP/cd"
-PIDFile "$TMP/cd/collectd.pid"
-Interval 1
-PluginDir "/usr/lib/collectd"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$TMP/cd/collectd.log"
-</Plugin>
-LoadPlugin csv
-<Plugin csv>
-  DataDir "$TMP/cd/csv"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$TMP/cd/sock"
-  SocketGroup "root"
-</Plugin>
+{
+    collectd_conf "$TMP/cd"
+    cat <<CONF
 PluginDir "$PLUGIN_DIR"
 LoadPlugin ksm
 CONF
+} >"$TMP/cd/collectd.conf"
 collectd -f -C "$TMP/cd/collectd.conf" >"$TMP/cd/stdout" 2>&1 &
 PIDS+=($!)
 cpid=$!

@@ -351,8 +351,6 @@ int main(void)
 {
     Suite *s = suite_create("collectd_plugin");
     TCase *tc = tcase_create("dispatch");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_typical_identifiers);
     tcase_add_test(tc, test_no_tunables);
@@ -364,9 +362,5 @@ int main(void)
     tcase_add_test(tc, test_register_fails);
     tcase_add_test(tc, test_directory_comes_back);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -7,6 +7,8 @@
 
 #include <check.h>
 
+#include "testutil.h"
+
 #include "exporter.h"
 #include "log.h"
 
@@ -170,11 +172,5 @@ static Suite *exporter_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(exporter_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(exporter_suite());
 }

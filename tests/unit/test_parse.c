@@ -6,6 +6,8 @@
 
 #include <check.h>
 
+#include "testutil.h"
+
 #include "ksm/parse.h"
 
 struct u64_case {
@@ -408,11 +410,5 @@ static Suite *parse_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(parse_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(parse_suite());
 }

@@ -309,8 +309,6 @@ int main(void)
 {
     Suite *s = suite_create("procfs");
     TCase *tc = tcase_create("fixture");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_typical);
     tcase_add_test(tc, test_no_fd_budget);
@@ -323,9 +321,5 @@ int main(void)
     tc = tcase_create("real");
     tcase_add_test(tc, test_real_proc);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

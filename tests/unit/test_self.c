@@ -9,6 +9,8 @@
 
 #include <check.h>
 
+#include "testutil.h"
+
 #include "ksm/self.h"
 
 START_TEST(test_reads_self)
@@ -59,15 +61,9 @@ int main(void)
 {
     Suite *s = suite_create("self");
     TCase *tc = tcase_create("proc_self");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_reads_self);
     tcase_add_test(tc, test_bad_procfs);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -6,6 +6,8 @@
 
 #include <check.h>
 
+#include "testutil.h"
+
 #include "ksm/tracker.h"
 
 struct log {
@@ -100,15 +102,9 @@ int main(void)
 {
     Suite *s = suite_create("tracker");
     TCase *tc = tcase_create("events");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_file_problem_once);
     tcase_add_test(tc, test_directory_problem_once);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -18,6 +18,18 @@
 
 #ifndef KSM_FIXTURES_DIR
 #error "KSM_FIXTURES_DIR must name tests/fixtures"
+/* Runs a suite the usual way; the exit status says whether all passed. */
+static inline int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 #endif
 
 /* dst = a + b, in a buffer of 4096 bytes; fails the test if too long. */
@@ -97,6 +109,18 @@ static inline void scratch_root(char *root, char *ksm)
     join(ksm, root, "/kernel/mm");
     ck_assert_int_eq(mkdir(ksm, 0755), 0);
     join(ksm, root, "/kernel/mm/ksm");
+}
+
+/* Runs a suite the usual way; the exit status says whether all passed. */
+static inline int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif
