@@ -62,34 +62,6 @@ static void puts_(struct ksm_buf *b, const char *s)
     put(b, s, strlen(s));
 }
 
-static void putc_(struct ksm_buf *b, char c)
-{
-    put(b, &c, 1);
-}
-
-static void put_u64(struct ksm_buf *b, uint64_t v)
-{
-    char tmp[20];
-    size_t i = sizeof(tmp);
-
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(b, tmp + i, sizeof(tmp) - i);
-}
-
-static void put_i64(struct ksm_buf *b, int64_t v)
-{
-    if (v < 0) {
-        putc_(b, '-');
-        /* Negate in unsigned arithmetic so that INT64_MIN is exact. */
-        put_u64(b, 0 - (uint64_t)v);
-        return;
-    }
-    put_u64(b, (uint64_t)v);
-}
-
 /* m / 10^k in decimal, k digits after the point (trailing zeros cut). */
 static size_t format_fixed(int64_t m, int k, char *buf)
 {
@@ -176,54 +148,6 @@ size_t ksm_format_double(double d, char *buf)
     return (size_t)snprintf(buf, 32, "%.17g", d);
 }
 
-static void put_value(struct ksm_buf *b, const struct ksm_value *v)
-{
-    char tmp[32];
-
-    switch (v->kind) {
-    case KSM_VALUE_U64:
-        put_u64(b, v->u);
-        return;
-    case KSM_VALUE_I64:
-        put_i64(b, v->i);
-        return;
-    case KSM_VALUE_DOUBLE:
-        break;
-    }
-    put(b, tmp, ksm_format_double(v->d, tmp));
-}
-
-/*
- * Escapes a label value (both formats) or, with quote false, a text-format
- * HELP line, which escapes only backslash and newline.  Runs without a
- * special character are copied whole: strcspn() finds the next one.
- */
-static void put_escaped(struct ksm_buf *b, const char *s, bool quote)
-{
-    const char *specials = quote ? "\\\n\"" : "\\\n";
-
-    for (;;) {
-        size_t run = strcspn(s, specials);
-
-        put(b, s, run);
-        s += run;
-        switch (*s) {
-        case '\0':
-            return;
-        case '\n':
-            put(b, "\\n", 2);
-            break;
-        case '"':
-            put(b, "\\\"", 2);
-            break;
-        default:
-            put(b, "\\\\", 2);
-            break;
-        }
-        s++;
-    }
-}
-
 /* The family name: OpenMetrics names a counter's family without "_total". */
 static size_t family_len(const struct ksm_metric *m, enum ksm_format fmt)
 {
@@ -235,28 +159,66 @@ static size_t family_len(const struct ksm_metric *m, enum ksm_format fmt)
     return n;
 }
 
+/*
+ * The writers below reserve room for a whole line (or header) once and
+ * then copy without further checks: a scrape writes a hundred series, and
+ * a capacity check per piece was most of the rendering cost.
+ */
+static char *cp(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/*
+ * Escapes s into p (at most 2 * strlen(s) bytes): a label value (both
+ * formats) or, with quote false, a text-format HELP line, which escapes
+ * only backslash and newline.
+ */
+static char *cp_escaped(char *p, const char *s, bool quote)
+{
+    const char *specials = quote ? "\\\n\"" : "\\\n";
+
+    for (;;) {
+        /* Runs without a special character are copied whole. */
+        size_t run = strcspn(s, specials);
+
+        p = cp(p, s, run);
+        s += run;
+        if (*s == '\0')
+            return p;
+        *p++ = '\\';
+        *p++ = *s == '\n' ? 'n' : *s;
+        s++;
+    }
+}
+
 static void put_header(struct ksm_buf *b, const struct ksm_metric *m,
                        enum ksm_format fmt)
 {
     size_t flen = family_len(m, fmt);
-    const char *type = m->type == KSM_COUNTER ? "counter" : "gauge";
+    size_t ulen = m->unit ? strlen(m->unit) : 0;
+    bool om = fmt == KSM_FORMAT_OPENMETRICS;
+    char *p;
 
-    puts_(b, "# HELP ");
-    put(b, m->name, flen);
-    putc_(b, ' ');
-    put_escaped(b, m->help, fmt == KSM_FORMAT_OPENMETRICS);
-    puts_(b, "\n# TYPE ");
-    put(b, m->name, flen);
-    putc_(b, ' ');
-    puts_(b, type);
-    putc_(b, '\n');
-    if (fmt == KSM_FORMAT_OPENMETRICS && m->unit) {
-        puts_(b, "# UNIT ");
-        put(b, m->name, flen);
-        putc_(b, ' ');
-        puts_(b, m->unit);
-        putc_(b, '\n');
+    if (!reserve(b, 3 * flen + 2 * strlen(m->help) + ulen + 48))
+        return;
+    p = b->data + b->len;
+    p = cp(p, "# HELP ", 7);
+    p = cp(p, m->name, flen);
+    *p++ = ' ';
+    p = cp_escaped(p, m->help, om);
+    p = cp(p, "\n# TYPE ", 8);
+    p = cp(p, m->name, flen);
+    p = m->type == KSM_COUNTER ? cp(p, " counter\n", 9) : cp(p, " gauge\n", 7);
+    if (om && m->unit) {
+        p = cp(p, "# UNIT ", 7);
+        p = cp(p, m->name, flen);
+        *p++ = ' ';
+        p = cp(p, m->unit, ulen);
+        *p++ = '\n';
     }
+    b->len = (size_t)(p - b->data);
 }
 
 struct render_ctx {
@@ -265,32 +227,69 @@ struct render_ctx {
     size_t series;
 };
 
+/* Writes a value at p (at most 32 bytes); returns the end. */
+static char *cp_value(char *p, const struct ksm_value *v)
+{
+    uint64_t u;
+    char tmp[20];
+    size_t i = sizeof(tmp);
+
+    switch (v->kind) {
+    case KSM_VALUE_I64:
+        if (v->i < 0) {
+            *p++ = '-';
+            u = 0 - (uint64_t)v->i;
+        } else {
+            u = (uint64_t)v->i;
+        }
+        break;
+    case KSM_VALUE_U64:
+        u = v->u;
+        break;
+    case KSM_VALUE_DOUBLE:
+    default:
+        return p + ksm_format_double(v->d, p);
+    }
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return cp(p, tmp + i, sizeof(tmp) - i);
+}
+
 static void emit_series(void *arg, const struct ksm_metric *m,
                         const struct ksm_label *labels, size_t nlabels,
                         const struct ksm_value *v)
 {
     struct render_ctx *c = arg;
     struct ksm_buf *b = c->b;
+    size_t nlen = strlen(m->name), need = nlen + 48;
+    char *p;
 
     /* The header waits for the first series, so empty families vanish. */
     if (c->series++ == 0)
         put_header(b, m, c->fmt);
-    puts_(b, m->name);
+    for (size_t i = 0; i < nlabels; i++)
+        need += strlen(labels[i].name) + 2 * strlen(labels[i].value) + 4;
+    if (!reserve(b, need))
+        return;
+    p = cp(b->data + b->len, m->name, nlen);
     if (nlabels > 0) {
-        putc_(b, '{');
+        *p++ = '{';
         for (size_t i = 0; i < nlabels; i++) {
             if (i > 0)
-                putc_(b, ',');
-            puts_(b, labels[i].name);
-            put(b, "=\"", 2);
-            put_escaped(b, labels[i].value, true);
-            putc_(b, '"');
+                *p++ = ',';
+            p = cp(p, labels[i].name, strlen(labels[i].name));
+            p = cp(p, "=\"", 2);
+            p = cp_escaped(p, labels[i].value, true);
+            *p++ = '"';
         }
-        putc_(b, '}');
+        *p++ = '}';
     }
-    putc_(b, ' ');
-    put_value(b, v);
-    putc_(b, '\n');
+    *p++ = ' ';
+    p = cp_value(p, v);
+    *p++ = '\n';
+    b->len = (size_t)(p - b->data);
 }
 
 size_t ksm_render_metric(struct ksm_buf *b, const struct ksm_metric *m,
