@@ -27,7 +27,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               size_t *upload_size, void **con_cls)
 {
     struct floor *f = cls;
-    char buf[256];
+    /* Whole files, as the exporter reads them: vmstat is ~4 KB. */
+    char buf[32768];
 
     (void)url;
     (void)method;
