@@ -60,34 +60,21 @@ CONF
 collectd -f -C "$TMP/cd/collectd.conf" >"$TMP/cd/stdout" 2>&1 &
 PIDS+=($!)
 
-prom_port=$(free_port 29190)
-cat >"$TMP/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: ksm
+start_prometheus "  - job_name: ksm
     static_configs:
       - targets: ['127.0.0.1:$PORT']
   - job_name: collectd
     honor_labels: true
     static_configs:
-      - targets: ['127.0.0.1:$wp_port']
-YAML
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >"$TMP/prometheus.log" 2>&1 &
-PIDS+=($!)
-api="http://127.0.0.1:$prom_port"
-has() {
-    curl -s --get --data-urlencode "query=$1" "$api/api/v1/query" | grep -q '"value"'
-}
+      - targets: ['127.0.0.1:$wp_port']"
 # Wait until both are scraped, then long enough for rates and two full scans.
 for i in $(seq 60); do
-    has ksm_full_scan_duration_seconds && has 'collectd_ksm_bytes{ksm="saved"}' && break
+    [ -n "$(query ksm_full_scan_duration_seconds)" ] &&
+        [ -n "$(query 'collectd_ksm_bytes{ksm="saved"}')" ] && break
     sleep 0.5
 done
 sleep 6
 check "every query of both dashboards returns data" \
-    python3 "$(dirname "$0")/dashboards.py" queries "$api" "$SRC"/dashboards/*.json
+    python3 "$(dirname "$0")/dashboards.py" queries "$PROM" "$SRC"/dashboards/*.json
 [ "$FAIL" -gt 0 ] && tail -5 "$TMP/prometheus.log" "$TMP/cd/collectd.log"
 finish

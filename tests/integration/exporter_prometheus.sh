@@ -13,32 +13,10 @@ command -v prometheus >/dev/null || { fail "prometheus is not installed (make te
 start_exporter prom-target --path.sysfs="$FIXTURES/typical" || exit 1
 target_port=$PORT exporter_pid=$PID
 
-prom_port=$(free_port 29090)
-cat >"$TMP/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: ksm
+start_prometheus "  - job_name: ksm
     static_configs:
-      - targets: ['127.0.0.1:$target_port']
-YAML
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >"$TMP/prometheus.log" 2>&1 &
-PIDS+=($!)
-api="http://127.0.0.1:$prom_port/api/v1"
-
-# query EXPR: the single value Prometheus returns for EXPR, or nothing.
-query() {
-    curl -s --get --data-urlencode "query=$1" "$api/query" |
-        sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
-}
-
-# Prometheus' first scrape lands several seconds after start.
-for i in $(seq 60); do
-    [ -n "$(query ksm_pages_sharing)" ] && break
-    sleep 0.5
-done
+      - targets: ['127.0.0.1:$target_port']"
+wait_query ksm_pages_sharing
 
 check "up is 1" test "$(query 'up{job="ksm"}')" = 1
 check "ksm_pages_sharing" test "$(query ksm_pages_sharing)" = 196608
@@ -51,9 +29,9 @@ check "ksm_up" test "$(query ksm_up)" = 1
 check "no samples dropped" test "$(query 'scrape_samples_scraped{job="ksm"}')" = "$(query 'count({job="ksm",__name__=~"ksm_.*|process_.*"})')"
 
 # Units exist only in OpenMetrics: seeing them proves which format was used.
-meta=$(curl -s "$api/metadata?metric=ksm_saved_bytes")
+meta=$(curl -s "$PROM/api/v1/metadata?metric=ksm_saved_bytes")
 check "scraped as OpenMetrics (unit in metadata: $meta)" grep -q '"unit":"bytes"' <<<"$meta"
-meta=$(curl -s "$api/metadata?metric=ksm_full_scans")
+meta=$(curl -s "$PROM/api/v1/metadata?metric=ksm_full_scans")
 check "counter family typed counter ($meta)" grep -q '"type":"counter"' <<<"$meta"
 
 if [ "$FAIL" -gt 0 ]; then tail -20 "$TMP/prometheus.log"; fi

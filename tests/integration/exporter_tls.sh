@@ -220,13 +220,7 @@ fi
 # --- a real Prometheus through TLS and basic auth --------------------------------
 if command -v prometheus >/dev/null; then
     start_exporter prom "${SYS[@]}" --web.config.file="$pki/tls.yml" || exit 1
-    pp=$(free_port 29390)
-    cat >"$TMP/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: ksm
+    start_prometheus "  - job_name: ksm
     scheme: https
     tls_config:
       ca_file: $pki/ca.crt
@@ -234,15 +228,10 @@ scrape_configs:
       username: alice
       password: secret
     static_configs:
-      - targets: ['127.0.0.1:$PORT']
-YAML
-    prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-        --web.listen-address="127.0.0.1:$pp" >"$TMP/prometheus.log" 2>&1 &
-    PIDS+=($!)
-    q() { curl -s --get --data-urlencode "query=$1" "http://127.0.0.1:$pp/api/v1/query" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
-    for i in $(seq 60); do [ -n "$(q ksm_pages_sharing)" ] && break; sleep 0.5; done
-    check "Prometheus over TLS with basic auth: up 1" test "$(q 'up{job="ksm"}')" = 1
-    check "Prometheus over TLS with basic auth: the value" test "$(q ksm_pages_sharing)" = 196608
+      - targets: ['127.0.0.1:$PORT']"
+    wait_query ksm_pages_sharing
+    check "Prometheus over TLS with basic auth: up 1" test "$(query 'up{job="ksm"}')" = 1
+    check "Prometheus over TLS with basic auth: the value" test "$(query ksm_pages_sharing)" = 196608
     stop_exporter
 else
     fail "prometheus is not installed (make test installs it)"

@@ -98,3 +98,34 @@ LoadPlugin unixsock
 </Plugin>
 CONF
 }
+
+# start_prometheus SCRAPE_CONFIGS: a private Prometheus on 127.0.0.1 that
+# scrapes every second; SCRAPE_CONFIGS is the YAML list under
+# scrape_configs.  Sets PROM (its base URL).
+start_prometheus() {
+    local port
+    port=$(free_port 29090)
+    printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n%s\n' \
+        "$1" >"$TMP/prometheus.yml"
+    prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+        --web.listen-address="127.0.0.1:$port" >"$TMP/prometheus.log" 2>&1 &
+    PIDS+=($!)
+    PROM=http://127.0.0.1:$port
+}
+
+# query EXPR: the single value Prometheus returns for EXPR, or nothing.
+query() {
+    curl -s --get --data-urlencode "query=$1" "$PROM/api/v1/query" |
+        sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
+}
+
+# wait_query EXPR: until EXPR has a value (the first scrape lands several
+# seconds after Prometheus starts); up to 30 s.
+wait_query() {
+    local i
+    for i in $(seq 60); do
+        [ -n "$(query "$1")" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
