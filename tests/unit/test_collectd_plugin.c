@@ -77,17 +77,24 @@ static const struct dispatched *find(const char *type, const char *inst)
     return find_in("", type, inst);
 }
 
-static void assert_gauge(const char *type, const char *inst, double want)
+/* The gauge under plugin instance pinst ("" for none) is want (or NaN). */
+static void assert_gauge_in(const char *pinst, const char *type,
+                            const char *inst, double want)
 {
-    const struct dispatched *d = find(type, inst);
+    const struct dispatched *d = find_in(pinst, type, inst);
 
-    ck_assert_msg(d != NULL, "%s-%s not dispatched", type, inst);
+    ck_assert_msg(d != NULL, "%s/%s-%s not dispatched", pinst, type, inst);
     if (isnan(want))
         ck_assert_msg(isnan(d->value.gauge), "%s-%s: %g", type, inst,
                       d->value.gauge);
     else
-        ck_assert_msg(d->value.gauge == want, "%s-%s: %.17g, want %.17g",
-                      type, inst, d->value.gauge, want);
+        ck_assert_msg(d->value.gauge == want, "%s/%s-%s: %.17g, want %.17g",
+                      pinst, type, inst, d->value.gauge, want);
+}
+
+static void assert_gauge(const char *type, const char *inst, double want)
+{
+    assert_gauge_in("", type, inst, want);
 }
 
 static void assert_derive(const char *type, const char *inst, int64_t want)
@@ -215,8 +222,6 @@ START_TEST(test_processes)
                               {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
-    const struct dispatched *d;
-
     opts[0].values = &root;
     opts[0].values_num = 1;
     opts[1].values = &proc;
@@ -233,24 +238,12 @@ START_TEST(test_processes)
 
     /* Two processes of guest web01: each gets VM-PID, never one shared. */
     ck_assert_ptr_null(find_in("web01", "vmpage_number", "merging"));
-    d = find_in("web01-1000", "vmpage_number", "merging");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 30000);
-    d = find_in("web01-1013", "vmpage_number", "merging");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 4);
-    d = find_in("web01-1000", "gauge", "profit");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 120000000);
-    d = find_in("web02", "vmpage_number", "merging");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 8);
-    d = find_in("db,prod", "gauge", "mergeable");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 0);
-    d = find_in("redis-server-1002", "gauge", "merge_any");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_double_eq(d->value.gauge, 1);
+    assert_gauge_in("web01-1000", "vmpage_number", "merging", 30000);
+    assert_gauge_in("web01-1013", "vmpage_number", "merging", 4);
+    assert_gauge_in("web01-1000", "gauge", "profit", 120000000);
+    assert_gauge_in("web02", "vmpage_number", "merging", 8);
+    assert_gauge_in("db,prod", "gauge", "mergeable", 0);
+    assert_gauge_in("redis-server-1002", "gauge", "merge_any", 1);
     /* '/' cannot be part of an identifier. */
     ck_assert_ptr_nonnull(find_in("CPU 0_KVM-1006", "gauge", "mergeable"));
     ck_assert_ptr_nonnull(find_in("we_ird-1009", "count", "rmap_items"));
