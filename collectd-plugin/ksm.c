@@ -224,7 +224,7 @@ static void dispatch(void *arg, const struct ksm_metric *m,
 static bool ksm_plugin_reports(const struct ksm_plugin_ctx *ctx,
                                const struct ksm_metric *m)
 {
-    if (!m->collectd_type || (m->flags & KSM_MF_EXPORTER))
+    if (!m->collectd_type)
         return false;
     if ((m->flags & KSM_MF_TUNABLE) && !ctx->report_tunables)
         return false;

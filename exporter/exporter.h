@@ -14,6 +14,7 @@
 #include "ksm/tracker.h"
 #include "auth.h"
 #include "log.h"
+#include "own_metrics.h"
 #include "webconfig.h"
 
 struct MHD_Daemon;
@@ -43,6 +44,7 @@ struct exporter {
     struct ksm_sampler *sampler;
     struct ksm_self_reader *self; /* NULL when /proc/self is unreadable */
     struct ksm_sample sample;
+    struct own_figures own;
 
     /* Problem tracking, so that each is logged when it starts and ends. */
     struct ksm_tracker tracker;

@@ -207,21 +207,20 @@ static double seconds_since(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Takes a fresh sample into e->sample, with the exporter's own figures. */
+/* Takes a fresh sample into e->sample, and the exporter's own figures. */
 static void scrape(struct exporter *e)
 {
     struct ksm_sample *s = &e->sample;
+    struct own_figures *own = &e->own;
     struct timespec t0;
     int err;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     err = ksm_sampler_read(e->sampler, s);
-    s->scrape_duration_seconds = seconds_since(&t0);
-    s->has_scrape_duration = true;
-    s->version = e->cfg.version;
-    s->revision = e->cfg.revision;
-    if (e->self && ksm_self_read(e->self, &s->self) == 0)
-        s->has_self = true;
+    own->scrape_duration_seconds = seconds_since(&t0);
+    own->version = e->cfg.version;
+    own->revision = e->cfg.revision;
+    own->has_self = e->self && ksm_self_read(e->self, &own->self) == 0;
     ksm_tracker_update(&e->tracker, s, err, log_event, e);
 }
 
@@ -300,6 +299,7 @@ static enum MHD_Result serve_metrics(struct exporter *e,
     b->text.len = 0;
     b->text.oom = false;
     if (ksm_render(&b->text, &e->sample, fmt) != 0 ||
+        own_metrics_render(&b->text, &e->own, fmt) != 0 ||
         ksm_render_end(&b->text, fmt) != 0) {
         log_kv(&e->cfg.log, LOG_ERROR, "out of memory", 0);
         return_body(b);

@@ -265,48 +265,6 @@ static size_t per_process(const struct ksm_metric *m,
     return n;
 }
 
-static size_t build_info(const struct ksm_metric *m,
-                         const struct ksm_sample *s, ksm_emit_fn emit,
-                         void *ctx)
-{
-    struct ksm_label l[2] = {{"version", s->version},
-                             {"revision", s->revision ? s->revision : ""}};
-    struct ksm_value v = {.kind = KSM_VALUE_U64, .u = 1};
-
-    if (!s->version)
-        return 0;
-    emit(ctx, m, l, 2, &v);
-    return 1;
-}
-
-static size_t scrape_duration(const struct ksm_metric *m,
-                              const struct ksm_sample *s, ksm_emit_fn emit,
-                              void *ctx)
-{
-    if (!s->has_scrape_duration)
-        return 0;
-    return emit_double(m, emit, ctx, s->scrape_duration_seconds);
-}
-
-/* The process_* figures: one function per field, sharing the presence test. */
-#define SELF_METRIC(fn, expr)                                                  \
-    static size_t fn(const struct ksm_metric *m, const struct ksm_sample *s,   \
-                     ksm_emit_fn emit, void *ctx)                              \
-    {                                                                          \
-        if (!s->has_self)                                                      \
-            return 0;                                                          \
-        return emit_value(m, emit, ctx, expr);                                 \
-    }
-#define U64(x)    ((struct ksm_value){.kind = KSM_VALUE_U64, .u = (x)})
-#define DOUBLE(x) ((struct ksm_value){.kind = KSM_VALUE_DOUBLE, .d = (x)})
-
-SELF_METRIC(self_cpu, DOUBLE(s->self.cpu_seconds))
-SELF_METRIC(self_rss, U64(s->self.rss_bytes))
-SELF_METRIC(self_vsize, U64(s->self.vsize_bytes))
-SELF_METRIC(self_start, DOUBLE(s->self.start_time))
-SELF_METRIC(self_open_fds, U64(s->self.open_fds))
-SELF_METRIC(self_max_fds, U64(s->self.max_fds))
-
 #define FIELD(f, div) .field = (f), .divisor = (div)
 #define DERIVED(fn)   .field = -1, .series = (fn)
 #define PROCESS(pf)   .field = -1, .proc_field = (pf), .series = per_process
@@ -457,28 +415,6 @@ const struct ksm_metric ksm_metrics[] = {
     {"ksm_process_scan_vanished_total", "Processes that exited while being "
      "read.", KSM_COUNTER, NULL, "total_operations", "scan_vanished", 0,
      DERIVED(scan_vanished)},
-
-    /* The exporter process. */
-    {"ksm_exporter_build_info", "A metric with a constant '1' value labeled "
-     "by the version and source revision of ksm_exporter.", KSM_GAUGE, NULL,
-     NULL, NULL, KSM_MF_EXPORTER, DERIVED(build_info)},
-    {"ksm_scrape_duration_seconds", "Time this scrape spent reading KSM.",
-     KSM_GAUGE, "seconds", NULL, NULL, KSM_MF_EXPORTER,
-     DERIVED(scrape_duration)},
-    {"process_cpu_seconds_total", "Total user and system CPU time spent in "
-     "seconds.", KSM_COUNTER, "seconds", NULL, NULL, KSM_MF_EXPORTER,
-     DERIVED(self_cpu)},
-    {"process_resident_memory_bytes", "Resident memory size in bytes.",
-     KSM_GAUGE, "bytes", NULL, NULL, KSM_MF_EXPORTER, DERIVED(self_rss)},
-    {"process_virtual_memory_bytes", "Virtual memory size in bytes.", KSM_GAUGE,
-     "bytes", NULL, NULL, KSM_MF_EXPORTER, DERIVED(self_vsize)},
-    {"process_start_time_seconds", "Start time of the process since unix "
-     "epoch in seconds.", KSM_GAUGE, "seconds", NULL, NULL, KSM_MF_EXPORTER,
-     DERIVED(self_start)},
-    {"process_open_fds", "Number of open file descriptors.", KSM_GAUGE, NULL,
-     NULL, NULL, KSM_MF_EXPORTER, DERIVED(self_open_fds)},
-    {"process_max_fds", "Maximum number of open file descriptors.", KSM_GAUGE,
-     NULL, NULL, NULL, KSM_MF_EXPORTER, DERIVED(self_max_fds)},
 };
 
 const size_t ksm_metrics_count = sizeof(ksm_metrics) / sizeof(ksm_metrics[0]);

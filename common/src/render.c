@@ -301,6 +301,18 @@ size_t ksm_render_metric(struct ksm_buf *b, const struct ksm_metric *m,
     return c.series;
 }
 
+int ksm_render_family(struct ksm_buf *b, const struct ksm_metric *m,
+                      const struct ksm_series *series, size_t n,
+                      enum ksm_format fmt)
+{
+    struct render_ctx c = {b, fmt, 0};
+
+    for (size_t i = 0; i < n; i++)
+        emit_series(&c, m, series[i].labels, series[i].nlabels,
+                    &series[i].value);
+    return b->oom ? -ENOMEM : 0;
+}
+
 int ksm_render(struct ksm_buf *b, const struct ksm_sample *s,
                enum ksm_format fmt)
 {

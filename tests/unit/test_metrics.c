@@ -115,9 +115,7 @@ START_TEST(test_table_invariants)
         char base[128];
 
         ck_assert_msg(valid_name(m->name), "invalid name %s", m->name);
-        ck_assert_msg(strncmp(m->name, "ksm_", 4) == 0 ||
-                          (strncmp(m->name, "process_", 8) == 0 &&
-                           (m->flags & KSM_MF_EXPORTER)),
+        ck_assert_msg(strncmp(m->name, "ksm_", 4) == 0,
                       "%s: outside the ksm_ namespace", m->name);
         for (size_t j = 0; j < i; j++)
             ck_assert_msg(strcmp(m->name, ksm_metrics[j].name) != 0,

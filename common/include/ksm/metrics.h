@@ -17,13 +17,11 @@ enum ksm_metric_type {
 enum {
     /* A KSM tunable: the collectd plugin reports it with ReportTunables. */
     KSM_MF_TUNABLE = 1u << 0,
-    /* About the exporter process itself: the collectd plugin skips it. */
-    KSM_MF_EXPORTER = 1u << 1,
     /*
      * One series per listed process, labelled pid, comm and vm: collectd
      * reports it with ReportProcesses, under a plugin instance per process.
      */
-    KSM_MF_PROCESS = 1u << 2,
+    KSM_MF_PROCESS = 1u << 1,
 };
 
 /* A value as exact as its source: counts stay integers, ratios are doubles. */

@@ -56,6 +56,24 @@ int ksm_render(struct ksm_buf *b, const struct ksm_sample *s,
 size_t ksm_render_metric(struct ksm_buf *b, const struct ksm_metric *m,
                          const struct ksm_sample *s, enum ksm_format fmt);
 
+/* One series of an adapter's own family (see ksm_render_family()). */
+struct ksm_series {
+    const struct ksm_label *labels;
+    size_t nlabels;
+    struct ksm_value value;
+};
+
+/*
+ * Appends a family that is not in ksm_metrics[]: an adapter's own section,
+ * such as the exporter's build info and process_* figures.  m gives the
+ * name, help, type and unit (its source fields are not used); series holds
+ * n series.  Written as ksm_render_metric() writes a table row, and nothing
+ * at all when n is 0.  Returns 0, or -ENOMEM (b->oom is then set).
+ */
+int ksm_render_family(struct ksm_buf *b, const struct ksm_metric *m,
+                      const struct ksm_series *series, size_t n,
+                      enum ksm_format fmt);
+
 /*
  * Ends the body: "# EOF\n" in OpenMetrics, nothing in text.  Either way a
  * NUL follows the body (not counted in len).  Returns 0 or -ENOMEM.

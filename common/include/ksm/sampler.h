@@ -8,7 +8,6 @@
 
 #include "ksm/parse.h"
 #include "ksm/procfs.h"
-#include "ksm/self.h"
 
 /*
  * Every file of <sysfs>/kernel/mm/ksm that the sampler knows.  The order is
@@ -91,17 +90,6 @@ struct ksm_sample {
 
     /* The cost side and the processes, when a procfs root is configured. */
     struct ksm_procfs_sample proc;
-
-    /*
-     * The exporter's own figures.  ksm_sampler_read() clears them; the
-     * exporter fills them afterwards, the collectd plugin never does.
-     */
-    const char *version;  /* build version, NULL: no build info */
-    const char *revision; /* source revision */
-    bool has_scrape_duration;
-    double scrape_duration_seconds;
-    bool has_self;
-    struct ksm_self self;
 };
 
 /* Nanoseconds from some fixed point; must never go backwards. */
