@@ -7,20 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "auth.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
+#include "ksm/clock.h"
 
 /* The bcrypt cost of a "$2y$NN$..." hash, or 0. */
 static unsigned long cost_of(const char *hash)
@@ -66,7 +58,7 @@ int auth_init(struct auth *a, const struct web_config *cfg)
     memset(a, 0, sizeof(*a));
     a->cfg = cfg;
     a->global.tokens = AUTH_BURST;
-    a->global.refilled_ns = now_ns();
+    a->global.refilled_ns = ksm_monotonic_ns();
     if (cfg->nusers == 0)
         return 0;
     a->crypt = calloc(1, sizeof(*a->crypt));
@@ -176,7 +168,7 @@ bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
         hit |= digest_equal(a->good[i], digest);
     if (hit)
         return true;
-    now = now_ns();
+    now = ksm_monotonic_ns();
     if (!take(source_bucket(a, from), AUTH_SOURCE_RATE, AUTH_SOURCE_BURST,
               now) ||
         !take(&a->global, AUTH_RATE, AUTH_BURST, now)) {

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "exporter.h"
+#include "ksm/clock.h"
 
 #define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS                                                         \
@@ -198,26 +199,15 @@ static void add_config_headers(const struct exporter *e, struct MHD_Response *r)
                                 e->web.headers[i].value);
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Takes a fresh sample into e->sample, and the exporter's own figures. */
 static void scrape(struct exporter *e)
 {
     struct ksm_sample *s = &e->sample;
     struct own_figures *own = &e->own;
-    struct timespec t0;
-    int err;
+    uint64_t t0 = ksm_monotonic_ns();
+    int err = ksm_sampler_read(e->sampler, s);
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    err = ksm_sampler_read(e->sampler, s);
-    own->scrape_duration_seconds = seconds_since(&t0);
+    own->scrape_duration_seconds = (double)(ksm_monotonic_ns() - t0) / 1e9;
     own->version = e->cfg.version;
     own->revision = e->cfg.revision;
     own->has_self = e->self && ksm_self_read(e->self, &own->self) == 0;

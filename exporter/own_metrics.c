@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The exporter's own families, rendered after the KSM metric table. */
-#include <errno.h>
-
 #include "own_metrics.h"
+
+#include <errno.h>
 
 enum own_row {
     OWN_BUILD_INFO,

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "io.h"
+#include "ksm/clock.h"
 #include "ksm/procfs.h"
 
 #define PF_KTHREAD       0x00200000u /* include/linux/sched.h */
@@ -66,14 +66,6 @@ struct ksm_procfs {
     char vmstat[VMSTAT_BUF];
     char cmdline[CMDLINE_BUF];
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
 
 int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out)
 {
@@ -285,7 +277,7 @@ static void find_ksmd(struct ksm_procfs *r)
     size_t n;
 
     r->ksmd_searched = true;
-    r->ksmd_searched_ns = now_ns();
+    r->ksmd_searched_ns = ksm_monotonic_ns();
     rewinddir(r->dir);
     while ((d = readdir(r->dir)) != NULL) {
         int pid = parse_pid(d->d_name);
@@ -331,7 +323,7 @@ static void read_ksmd(struct ksm_procfs *r, bool look,
         r->ksmd_searched = false;
     }
     if (!look ||
-        (r->ksmd_searched && now_ns() - r->ksmd_searched_ns < KSMD_RETRY_NS))
+        (r->ksmd_searched && ksm_monotonic_ns() - r->ksmd_searched_ns < KSMD_RETRY_NS))
         return;
     find_ksmd(r);
     if (r->ksmd_fd >= 0)

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "io.h"
+#include "ksm/clock.h"
 #include "ksm/sampler.h"
 
 #define KSM_SUBDIR "/kernel/mm/ksm"
@@ -88,14 +88,10 @@ struct ksm_sampler {
     double duration_seconds;
 };
 
-static uint64_t monotonic_ns(void *arg)
+static uint64_t monotonic_clock(void *arg)
 {
-    struct timespec ts;
-
     (void)arg;
-    /* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+    return ksm_monotonic_ns();
 }
 
 static void close_files(struct ksm_sampler *s)
@@ -199,7 +195,7 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
     s->rmap_item_size = c->rmap_item_size
                             ? c->rmap_item_size
                             : (sizeof(void *) == 8 ? 64 : 32);
-    s->clock = c->clock ? c->clock : monotonic_ns;
+    s->clock = c->clock ? c->clock : monotonic_clock;
     s->clock_arg = c->clock_arg;
     if (c->procfs_root) {
         struct ksm_procfs_config pc = {.root = c->procfs_root,
@@ -232,21 +228,6 @@ void ksm_sampler_free(struct ksm_sampler *s)
 const char *ksm_sampler_path(const struct ksm_sampler *s)
 {
     return s->path;
-}
-
-int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
-{
-    ssize_t n;
-
-    do {
-        n = pread(fd, buf, cap, 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    if ((size_t)n == cap)
-        return -EOVERFLOW;
-    *len = (size_t)n;
-    return 0;
 }
 
 static int parse_field(struct ksm_sample *out, int f, const char *buf,

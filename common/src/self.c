@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "io.h"
 #include "ksm/parse.h"
 #include "ksm/self.h"
 

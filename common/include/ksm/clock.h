@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* The one monotonic clock of the project, for timestamps and durations. */
+#ifndef KSM_CLOCK_H
+#define KSM_CLOCK_H
+
+#include <stdint.h>
+
+/*
+ * Nanoseconds of CLOCK_MONOTONIC: never goes backwards and ignores changes
+ * of the wall clock, so only differences between two readings mean
+ * anything.  Cannot fail.
+ */
+uint64_t ksm_monotonic_ns(void);
+
+#endif
