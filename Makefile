@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
-# Thin wrapper around CMake: `make run`, `make test`, `make bench`.
+# Thin wrapper around CMake: `make run`, `make test`, `make bench`, `make lint`.
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_ARGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SYSFS      ?= /sys
 
-.PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz package fleet clean
+.PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz package fleet \
+        format lint clean
 
 all: build
 
@@ -70,6 +71,14 @@ FUZZ_SECONDS ?= 300
 SCRAPES      ?= 100000
 fuzz: test-deps
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(BUILD)-fuzz
+
+# clang-format over every C file; `make lint` fails on what it would change
+# and on any clang-tidy finding.
+format:
+	scripts/lint.sh format
+
+lint: test-deps configure
+	scripts/lint.sh check $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-package

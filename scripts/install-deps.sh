@@ -9,7 +9,7 @@ want=(cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev lib
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
               openssl prometheus-node-exporter clang libclang-rt-14-dev
-              dpkg-dev lintian
+              dpkg-dev lintian clang-format clang-tidy
               prometheus) ;;
 bench) want+=(wrk prometheus-node-exporter) ;;
 esac
