@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* ksm.so: a collectd read plugin dispatching the KSM metric table. */
+/*
+ * collectd.h first, as in collectd's own plugins: it brings in collectd's
+ * config.h before any system header is read.
+ */
 #include "collectd/core/daemon/collectd.h"
-
-#include "collectd/core/daemon/plugin.h"
-#include "collectd/core/utils/common/common.h"
 
 #include <math.h>
 
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
 #include "ksm/metrics.h"
 #include "ksm/sampler.h"
 #include "ksm/tracker.h"
@@ -17,19 +20,19 @@
  * collectd's config callback receives no context, so the parsed options wait
  * here until init hands them to the read callback's own context.
  */
-struct ksm_plugin_config {
+struct plugin_options {
     char *sysfs_root;
     char *procfs_root;
     bool report_tunables;
     bool report_processes;
 };
 
-static struct ksm_plugin_config config = {
+static struct plugin_options options = {
     .report_tunables = true,
     .report_processes = true,
 };
 
-struct ksm_plugin_ctx {
+struct plugin_ctx {
     struct ksm_sampler *sampler;
     struct ksm_sample sample;
     struct ksm_tracker tracker;
@@ -37,7 +40,8 @@ struct ksm_plugin_ctx {
     bool report_processes;
 };
 
-static int get_string(oconfig_item_t *child, char **dst)
+/* Replaces *dst with the option's one value, which must be non-empty. */
+static int get_nonempty_string(oconfig_item_t *child, char **dst)
 {
     char *s = NULL;
 
@@ -52,20 +56,21 @@ static int get_string(oconfig_item_t *child, char **dst)
     return 0;
 }
 
-static int ksm_plugin_config(oconfig_item_t *ci)
+/* collectd's complex-config callback: parses one <Plugin ksm> block. */
+static int ksm_plugin_configure(oconfig_item_t *ci)
 {
     for (int i = 0; i < ci->children_num; i++) {
         oconfig_item_t *child = &ci->children[i];
         int rc;
 
         if (strcasecmp(child->key, "SysfsRoot") == 0)
-            rc = get_string(child, &config.sysfs_root);
+            rc = get_nonempty_string(child, &options.sysfs_root);
         else if (strcasecmp(child->key, "ProcfsRoot") == 0)
-            rc = get_string(child, &config.procfs_root);
+            rc = get_nonempty_string(child, &options.procfs_root);
         else if (strcasecmp(child->key, "ReportTunables") == 0)
-            rc = cf_util_get_boolean(child, &config.report_tunables);
+            rc = cf_util_get_boolean(child, &options.report_tunables);
         else if (strcasecmp(child->key, "ReportProcesses") == 0)
-            rc = cf_util_get_boolean(child, &config.report_processes);
+            rc = cf_util_get_boolean(child, &options.report_processes);
         else {
             ERROR(PLUGIN " plugin: unknown option \"%s\" in <Plugin ksm> "
                          "(known: SysfsRoot, ProcfsRoot, ReportTunables, "
@@ -86,7 +91,7 @@ static int ksm_plugin_config(oconfig_item_t *ci)
 
 static void ctx_free(void *arg)
 {
-    struct ksm_plugin_ctx *ctx = arg;
+    struct plugin_ctx *ctx = arg;
 
     if (!ctx)
         return;
@@ -97,7 +102,7 @@ static void ctx_free(void *arg)
 /* Logs a problem when it starts and when it ends (ksm_tracker_update()). */
 static void log_event(void *arg, enum ksm_event ev, int field, int err)
 {
-    const struct ksm_plugin_ctx *ctx = arg;
+    const struct plugin_ctx *ctx = arg;
     const char *dir = ksm_sampler_path(ctx->sampler);
     const char *file = field >= 0 ? ksm_field_names[field] : "";
 
@@ -122,9 +127,9 @@ static void log_event(void *arg, enum ksm_event ev, int field, int err)
  * The type instance of one series: the table's instance, with the last
  * label's value appended after '-' (or alone when the instance is empty).
  */
-static void ksm_plugin_identify(const struct ksm_metric *m,
-                                const struct ksm_label *labels, size_t nlabels,
-                                char *type_instance, size_t size)
+static void type_instance_of(const struct ksm_metric *m,
+                             const struct ksm_label *labels, size_t nlabels,
+                             char *type_instance, size_t size)
 {
     const char *inst = m->collectd_instance;
 
@@ -133,8 +138,7 @@ static void ksm_plugin_identify(const struct ksm_metric *m,
     else if (inst[0] == '\0')
         sstrncpy(type_instance, labels[nlabels - 1].value, size);
     else
-        snprintf(type_instance, size, "%s-%s", inst,
-                 labels[nlabels - 1].value);
+        snprintf(type_instance, size, "%s-%s", inst, labels[nlabels - 1].value);
 }
 
 /*
@@ -184,9 +188,9 @@ static void process_instance(const struct ksm_sample *s,
             *c = '_';
 }
 
-static void dispatch(void *arg, const struct ksm_metric *m,
-                     const struct ksm_label *labels, size_t nlabels,
-                     const struct ksm_value *v)
+static void dispatch_value(void *arg, const struct ksm_metric *m,
+                           const struct ksm_label *labels, size_t nlabels,
+                           const struct ksm_value *v)
 {
     const struct ksm_sample *s = arg;
     value_list_t vl = VALUE_LIST_INIT;
@@ -214,15 +218,15 @@ static void dispatch(void *arg, const struct ksm_metric *m,
         sstrncpy(vl.type_instance, m->collectd_instance,
                  sizeof(vl.type_instance));
     } else {
-        ksm_plugin_identify(m, labels, nlabels, vl.type_instance,
-                            sizeof(vl.type_instance));
+        type_instance_of(m, labels, nlabels, vl.type_instance,
+                         sizeof(vl.type_instance));
     }
     plugin_dispatch_values(&vl);
 }
 
 /* Whether the plugin dispatches metric m with these options. */
-static bool ksm_plugin_reports(const struct ksm_plugin_ctx *ctx,
-                               const struct ksm_metric *m)
+static bool reports_metric(const struct plugin_ctx *ctx,
+                           const struct ksm_metric *m)
 {
     if (!m->collectd_type)
         return false;
@@ -233,7 +237,7 @@ static bool ksm_plugin_reports(const struct ksm_plugin_ctx *ctx,
 
 static int ksm_plugin_read(user_data_t *ud)
 {
-    struct ksm_plugin_ctx *ctx = ud->data;
+    struct plugin_ctx *ctx = ud->data;
     int err = ksm_sampler_read(ctx->sampler, &ctx->sample);
 
     ksm_tracker_update(&ctx->tracker, &ctx->sample, err, log_event, ctx);
@@ -243,47 +247,59 @@ static int ksm_plugin_read(user_data_t *ud)
     for (size_t i = 0; i < ksm_metrics_count; i++) {
         const struct ksm_metric *m = &ksm_metrics[i];
 
-        if (ksm_plugin_reports(ctx, m))
-            ksm_metric_visit(m, &ctx->sample, dispatch, &ctx->sample);
+        if (reports_metric(ctx, m))
+            ksm_metric_visit(m, &ctx->sample, dispatch_value, &ctx->sample);
     }
     return 0;
 }
 
-static int ksm_plugin_init(void)
+/* A read context for the parsed options, or NULL once the cause is logged. */
+static struct plugin_ctx *ctx_new(void)
 {
     struct ksm_sampler_config sc = {
-        .sysfs_root = config.sysfs_root,
-        .procfs_root = config.procfs_root ? config.procfs_root : "/proc",
-        .processes = config.report_processes,
+        .sysfs_root = options.sysfs_root,
+        .procfs_root = options.procfs_root ? options.procfs_root : "/proc",
+        .processes = options.report_processes,
         /*
          * collectd's open-file limit (often 1024) is shared by every
          * plugin: keep at most this many descriptors between reads.
          */
         .fd_budget = 256};
-    struct ksm_plugin_ctx *ctx = calloc(1, sizeof(*ctx));
+    struct plugin_ctx *ctx = calloc(1, sizeof(*ctx));
     int err;
 
     if (!ctx) {
         ERROR(PLUGIN " plugin: out of memory");
-        return -1;
+        return NULL;
     }
     err = ksm_sampler_new(&sc, &ctx->sampler);
     if (err) {
         ERROR(PLUGIN " plugin: cannot set up the sampler for %s: %s",
-              config.sysfs_root ? config.sysfs_root : "/sys", STRERROR(-err));
+              options.sysfs_root ? options.sysfs_root : "/sys", STRERROR(-err));
         free(ctx);
-        return -1;
+        return NULL;
     }
-    ctx->report_tunables = config.report_tunables;
-    ctx->report_processes = config.report_processes;
+    ctx->report_tunables = options.report_tunables;
+    ctx->report_processes = options.report_processes;
+    return ctx;
+}
+
+static int ksm_plugin_init(void)
+{
+    struct plugin_ctx *ctx = ctx_new();
+
+    if (!ctx)
+        return -1;
     INFO(PLUGIN " plugin: reading %s", ksm_sampler_path(ctx->sampler));
-    /* On success collectd owns ctx and frees it with ctx_free; not else. */
-    err = plugin_register_complex_read(
-        NULL, PLUGIN, ksm_plugin_read, 0,
-        &(user_data_t){.data = ctx, .free_func = ctx_free});
-    if (err) {
+    /*
+     * From here collectd owns ctx, even when registering fails: since 5.8
+     * plugin_register_complex_read() calls ctx_free on both of its failure
+     * paths (src/daemon/plugin.c), whatever plugin.h's comment says.
+     */
+    if (plugin_register_complex_read(
+            NULL, PLUGIN, ksm_plugin_read, 0,
+            &(user_data_t){.data = ctx, .free_func = ctx_free}) != 0) {
         ERROR(PLUGIN " plugin: cannot register the read callback");
-        ctx_free(ctx);
         return -1;
     }
     return 0;
@@ -291,15 +307,15 @@ static int ksm_plugin_init(void)
 
 static int ksm_plugin_shutdown(void)
 {
-    free(config.sysfs_root);
-    free(config.procfs_root);
-    config.sysfs_root = config.procfs_root = NULL;
+    free(options.sysfs_root);
+    free(options.procfs_root);
+    options.sysfs_root = options.procfs_root = NULL;
     return 0;
 }
 
 void module_register(void)
 {
-    plugin_register_complex_config(PLUGIN, ksm_plugin_config);
+    plugin_register_complex_config(PLUGIN, ksm_plugin_configure);
     plugin_register_init(PLUGIN, ksm_plugin_init);
     plugin_register_shutdown(PLUGIN, ksm_plugin_shutdown);
 }

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Basic auth: bcrypt through libcrypt, a cache, and bcrypt budgets. */
+#include "auth.h"
+
 #include <crypt.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
-#include "auth.h"
 #include "ksm/clock.h"
 
 /* The bcrypt cost of a "$2y$NN$..." hash, or 0. */
@@ -20,7 +20,7 @@ static unsigned long cost_of(const char *hash)
     if (strlen(hash) < 7 || hash[3] != '$' || hash[4] < '0' || hash[4] > '9' ||
         hash[5] < '0' || hash[5] > '9')
         return 0;
-    return (unsigned long)((hash[4] - '0') * 10 + (hash[5] - '0'));
+    return (unsigned long)(hash[4] - '0') * 10 + (unsigned long)(hash[5] - '0');
 }
 
 /*
@@ -35,7 +35,7 @@ static int make_dummy(struct auth *a)
     const char *out;
 
     for (size_t i = 0; i < a->cfg->nusers; i++) {
-        unsigned long c = cost_of(a->cfg->users[i].hash);
+        unsigned long c = cost_of(a->cfg->users[i].value);
 
         if (c > cost)
             cost = c;
@@ -55,6 +55,8 @@ static int make_dummy(struct auth *a)
 
 int auth_init(struct auth *a, const struct web_config *cfg)
 {
+    int err;
+
     memset(a, 0, sizeof(*a));
     a->cfg = cfg;
     a->global.tokens = AUTH_BURST;
@@ -64,12 +66,12 @@ int auth_init(struct auth *a, const struct web_config *cfg)
     a->crypt = calloc(1, sizeof(*a->crypt));
     if (!a->crypt)
         return -ENOMEM;
-    if (make_dummy(a) != 0) {
+    err = make_dummy(a);
+    if (err) {
         free(a->crypt);
         a->crypt = NULL;
-        return -ENOMEM;
     }
-    return 0;
+    return err;
 }
 
 void auth_fini(struct auth *a)
@@ -133,56 +135,87 @@ static bool digest_equal(const uint8_t *x, const uint8_t *y)
     return diff == 0;
 }
 
-bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
-                const char *password)
+/*
+ * The cache key of a check: SHA-256 of "user\0password\0hash".  Returns
+ * 0, or -EINVAL when the pair is too long or the hash fails.
+ */
+static int cache_key(const char *user, const char *password, const char *hash,
+                     uint8_t digest[32])
 {
-    const char *hash = a->dummy;
-    bool known = false, hit = false, ok;
-    size_t ul = strlen(user), pl = strlen(password), hl;
+    size_t ul = strlen(user), pl = strlen(password), hl = strlen(hash);
     char key[1200];
-    uint8_t digest[32];
-    uint64_t now;
-    const char *out;
+    int rc;
 
-    if (a->cfg->nusers == 0)
-        return true;
-    if (ul > 512 || pl > 512)
-        return false;
-    for (size_t i = 0; i < a->cfg->nusers; i++) {
-        if (strcmp(a->cfg->users[i].name, user) == 0) {
-            hash = a->cfg->users[i].hash;
-            known = true;
-        }
-    }
-    hl = strlen(hash);
-    if (hl >= sizeof(key) - ul - pl - 2)
-        return false;
+    if (ul > 512 || pl > 512 || hl >= sizeof(key) - ul - pl - 2)
+        return -EINVAL;
     memcpy(key, user, ul + 1);
     memcpy(key + ul + 1, password, pl + 1);
+    /* Hashed as ul + pl + 2 + hl bytes: the key is never read as a string. */
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     memcpy(key + ul + pl + 2, hash, hl);
-    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, key, ul + pl + 2 + hl, digest) < 0)
-        return false;
+    rc = gnutls_hash_fast(GNUTLS_DIG_SHA256, key, ul + pl + 2 + hl, digest);
     explicit_bzero(key, sizeof(key));
-    /* Every entry is compared, so the time does not say which matched. */
+    return rc < 0 ? -EINVAL : 0;
+}
+
+/* Every entry is compared, so the time does not say which matched. */
+static bool cached(const struct auth *a, const uint8_t digest[32])
+{
+    bool hit = false;
+
     for (unsigned i = 0; i < a->ngood; i++)
         hit |= digest_equal(a->good[i], digest);
-    if (hit)
-        return true;
-    now = ksm_monotonic_ns();
+    return hit;
+}
+
+static void remember(struct auth *a, const uint8_t digest[32])
+{
+    memcpy(a->good[a->next], digest, 32);
+    a->next = (a->next + 1) % AUTH_CACHE;
+    if (a->ngood < AUTH_CACHE)
+        a->ngood++;
+}
+
+/* Whether this client and everyone together may spend a bcrypt now. */
+static bool budget_allows(struct auth *a, const struct sockaddr *from)
+{
+    uint64_t now = ksm_monotonic_ns();
+
     if (!take(source_bucket(a, from), AUTH_SOURCE_RATE, AUTH_SOURCE_BURST,
               now) ||
         !take(&a->global, AUTH_RATE, AUTH_BURST, now)) {
         a->refused++;
         return false;
     }
+    return true;
+}
+
+bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
+                const char *password)
+{
+    const char *hash = a->dummy;
+    bool known = false, ok;
+    uint8_t digest[32];
+    const char *out;
+
+    if (a->cfg->nusers == 0)
+        return true;
+    for (size_t i = 0; i < a->cfg->nusers; i++) {
+        if (strcmp(a->cfg->users[i].name, user) == 0) {
+            hash = a->cfg->users[i].value;
+            known = true;
+        }
+    }
+    if (cache_key(user, password, hash, digest) != 0)
+        return false;
+    if (cached(a, digest))
+        return true;
+    if (!budget_allows(a, from))
+        return false;
     /* An unknown user costs one bcrypt too: the time does not tell. */
     out = crypt_rn(password, hash, a->crypt, sizeof(*a->crypt));
     ok = known && out && out[0] != '*' && web_equal_secret(out, hash);
-    if (ok) {
-        memcpy(a->good[a->next], digest, sizeof(digest));
-        a->next = (a->next + 1) % AUTH_CACHE;
-        if (a->ngood < AUTH_CACHE)
-            a->ngood++;
-    }
+    if (ok)
+        remember(a, digest);
     return ok;
 }

@@ -32,12 +32,13 @@ struct auth {
     /* bcrypt budgets for credentials the cache does not know. */
     struct bucket global;
     struct bucket source[AUTH_SOURCES]; /* by client address, hashed */
-    uint64_t refused; /* checks refused for lack of tokens */
+    uint64_t refused;                   /* checks refused for lack of tokens */
 };
 
 /*
  * Prepares *a for cfg (which must outlive it).  Computes one bcrypt hash
- * of the configured cost, for unknown users.  0 or -ENOMEM.
+ * of the configured cost, for unknown users.  Returns 0, -ENOMEM, or -EIO
+ * when GnuTLS gives no random bytes or libcrypt no hash.
  */
 int auth_init(struct auth *a, const struct web_config *cfg);
 void auth_fini(struct auth *a);
@@ -59,9 +60,9 @@ void auth_keep_cache(struct auth *a, const struct auth *old);
 bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
                 const char *password);
 
-#define AUTH_RATE          5.0
-#define AUTH_BURST         10.0
-#define AUTH_SOURCE_RATE   1.0
-#define AUTH_SOURCE_BURST  3.0
+#define AUTH_RATE         5.0
+#define AUTH_BURST        10.0
+#define AUTH_SOURCE_RATE  1.0
+#define AUTH_SOURCE_BURST 3.0
 
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* logfmt logging on stderr. */
+#include "log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,13 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 int log_parse_level(const char *name, enum log_level *out)
 {
-    for (int i = LOG_DEBUG; i <= LOG_ERROR; i++) {
+    for (int i = KSM_LOG_DEBUG; i <= KSM_LOG_ERROR; i++) {
         if (strcmp(name, level_names[i]) == 0) {
             *out = (enum log_level)i;
             return 0;
@@ -70,34 +70,39 @@ static void add_value(struct line *l, const char *v)
     add(l, "\"", 1);
 }
 
+/* ts=2006-01-02T15:04:05.000Z, in UTC. */
+static void add_timestamp(struct line *l)
+{
+    struct timespec ts;
+    struct tm tm;
+    char stamp[64];
+    char ms[8];
+    long v;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    add_str(l, "ts=");
+    add_str(l, stamp);
+    /* Milliseconds, as the exporters users already run print them. */
+    v = ts.tv_nsec / 1000000;
+    ms[0] = '.';
+    ms[1] = (char)('0' + v / 100);
+    ms[2] = (char)('0' + v / 10 % 10);
+    ms[3] = (char)('0' + v % 10);
+    ms[4] = 'Z';
+    add(l, ms, 5);
+}
+
 void log_kv(const struct logger *lg, enum log_level level, const char *msg,
             int nkv, ...)
 {
     struct line l = {.len = 0};
-    struct timespec ts;
-    struct tm tm;
-    char stamp[64];
     va_list ap;
 
     if (level < lg->min)
         return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    add_str(&l, "ts=");
-    add_str(&l, stamp);
-    /* Milliseconds, as the exporters users already run print them. */
-    {
-        char ms[8];
-        long v = ts.tv_nsec / 1000000;
-
-        ms[0] = '.';
-        ms[1] = (char)('0' + v / 100);
-        ms[2] = (char)('0' + v / 10 % 10);
-        ms[3] = (char)('0' + v % 10);
-        ms[4] = 'Z';
-        add(&l, ms, 5);
-    }
+    add_timestamp(&l);
     add_str(&l, " level=");
     add_str(&l, level_names[level]);
     add_str(&l, " msg=");

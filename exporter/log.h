@@ -4,10 +4,10 @@
 #define KSM_EXPORTER_LOG_H
 
 enum log_level {
-    LOG_DEBUG,
-    LOG_INFO,
-    LOG_WARN,
-    LOG_ERROR,
+    KSM_LOG_DEBUG,
+    KSM_LOG_INFO,
+    KSM_LOG_WARN,
+    KSM_LOG_ERROR,
 };
 
 /* Parses "debug", "info", "warn" or "error"; returns 0 or -EINVAL. */

@@ -9,17 +9,16 @@
 
 /* tls_server_config.client_auth_type values that GnuTLS can honour here. */
 enum client_auth {
-    CLIENT_AUTH_NONE,           /* NoClientCert */
+    CLIENT_AUTH_NONE,            /* NoClientCert */
     CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
-    CLIENT_AUTH_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
+    CLIENT_AUTH_REQUIRE_VERIFY,  /* RequireAndVerifyClientCert */
 };
 
-struct web_user {
-    char *name;
-    char *hash; /* bcrypt, checked with crypt_checksalt() at load */
-};
-
-struct web_header {
+/*
+ * A basic_auth_users entry (the user and its bcrypt hash, checked with
+ * crypt_checksalt() at load) or an http_server_config header.
+ */
+struct web_pair {
     char *name;
     char *value;
 };
@@ -30,10 +29,10 @@ struct web_config {
     char *key_pem;       /* its private key, PEM */
     char *client_ca_pem; /* CAs for client certificates, or NULL */
     enum client_auth client_auth;
-    char *priorities;    /* GnuTLS priority string, or NULL */
-    struct web_user *users;
+    char *priorities;       /* GnuTLS priority string, or NULL */
+    struct web_pair *users; /* value: the bcrypt hash */
     size_t nusers;
-    struct web_header *headers; /* http_server_config.headers */
+    struct web_pair *headers; /* http_server_config.headers */
     size_t nheaders;
 };
 
@@ -42,8 +41,9 @@ struct web_config {
  * file names in it are taken from the file's own directory, as the
  * exporter-toolkit does.  What it cannot honour is refused.
  *
- * Returns 0, or -1 with one line in err naming the line and the key.
- * *out holds nothing to free on failure.
+ * Returns 0, or -EINVAL (a problem in the file or in a file it names) or
+ * -ENOMEM, with one line in err naming the line and the key.  *out holds
+ * nothing to free on failure.
  */
 int web_config_load(const char *path, struct web_config *out, char *err,
                     size_t errlen);

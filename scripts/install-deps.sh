@@ -8,6 +8,7 @@ want=(cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev lib
       libcrypt-dev check curl)
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
+              python3-pytest
               openssl prometheus-node-exporter clang libclang-rt-14-dev
               dpkg-dev lintian clang-format clang-tidy
               prometheus) ;;

@@ -23,6 +23,11 @@ int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
     return 0;
 }
 
+bool ksm_file_gone(int err)
+{
+    return err == -ENOENT || err == -ESRCH || err == -ENODEV || err == -ESTALE;
+}
+
 uint64_t ksm_monotonic_ns(void)
 {
     struct timespec ts;

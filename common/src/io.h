@@ -3,6 +3,7 @@
 #ifndef KSM_IO_H
 #define KSM_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,5 +14,18 @@
  * pread().
  */
 int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len);
+
+/*
+ * True when err (a negative errno of opening or reading a file) means that
+ * the file, or the process it describes, no longer exists, rather than that
+ * reading it failed:
+ *   -ENOENT  the path no longer resolves: the file or its directory was
+ *            removed before it was (re)opened;
+ *   -ESRCH   procfs: the process behind a kept /proc/PID descriptor exited;
+ *   -ENODEV  sysfs: the attribute was removed while its descriptor was open;
+ *   -ESTALE  a network or FUSE file system (a fake tree in a test or a
+ *            container) no longer knows the object behind the descriptor.
+ */
+bool ksm_file_gone(int err);
 
 #endif

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Prometheus text and OpenMetrics exposition of the metric table. */
+#include "ksm/render.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "ksm/render.h"
 
 void ksm_buf_free(struct ksm_buf *b)
 {
@@ -16,129 +16,143 @@ void ksm_buf_free(struct ksm_buf *b)
     b->oom = false;
 }
 
-/* Makes room for n more bytes; false (and b->oom) when that fails. */
-static bool reserve(struct ksm_buf *b, size_t n)
+/*
+ * ksm_buf_reserve(), static so that the writers below get it inlined: an
+ * exported function in a position-independent library is not.
+ */
+static int reserve(struct ksm_buf *b, size_t n)
 {
     size_t cap;
     char *p;
 
     if (b->oom)
-        return false;
+        return -ENOMEM;
     if (b->cap - b->len >= n)
-        return true;
+        return 0;
     cap = b->cap ? b->cap : 4096;
     while (cap - b->len < n) {
         if (cap > SIZE_MAX / 2) {
             b->oom = true;
-            return false;
+            return -ENOMEM;
         }
         cap *= 2;
     }
     p = realloc(b->data, cap);
     if (!p) {
         b->oom = true;
-        return false;
+        return -ENOMEM;
     }
     b->data = p;
     b->cap = cap;
-    return true;
+    return 0;
 }
 
 int ksm_buf_reserve(struct ksm_buf *b, size_t n)
 {
-    return reserve(b, n) ? 0 : -ENOMEM;
+    return reserve(b, n);
 }
 
-static void put(struct ksm_buf *b, const char *s, size_t n)
+/* Appends the string s to b (nothing once b->oom is set). */
+static void append_str(struct ksm_buf *b, const char *s)
 {
-    if (!reserve(b, n))
+    size_t n = strlen(s);
+
+    if (reserve(b, n) != 0)
         return;
     memcpy(b->data + b->len, s, n);
     b->len += n;
 }
 
-static void puts_(struct ksm_buf *b, const char *s)
+/*
+ * The writers below write at p, into room reserved beforehand, and return
+ * the end of what they wrote.  They reserve room for a whole line (or
+ * header) once and then copy without further checks: a scrape writes a
+ * hundred series, and a capacity check per piece was most of the rendering
+ * cost.
+ */
+static char *write_bytes(char *p, const char *s, size_t n)
 {
-    put(b, s, strlen(s));
+    memcpy(p, s, n);
+    return p + n;
 }
 
-/* m / 10^k in decimal, k digits after the point (trailing zeros cut). */
-static size_t format_fixed(int64_t m, int k, char *buf)
+/* u in decimal, zero-padded to at least width digits (at most 20 in all). */
+static char *write_decimal(char *p, uint64_t u, int width)
 {
-    uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
-    char tmp[24];
-    size_t i = sizeof(tmp), n = 0;
-    int digits = 0;
+    char tmp[20];
+    size_t i = sizeof(tmp);
 
-    /* Digits from the right: k fractional ones, then the integer part. */
-    while (u % 10 == 0 && k > 0) {
-        u /= 10;
-        k--;
-    }
     do {
         tmp[--i] = (char)('0' + u % 10);
         u /= 10;
-        if (++digits == k)
-            tmp[--i] = '.';
-    } while (u || digits < k);
-    if (tmp[i] == '.')
-        tmp[--i] = '0';
-    if (m < 0)
-        buf[n++] = '-';
-    memcpy(buf + n, tmp + i, sizeof(tmp) - i);
-    n += sizeof(tmp) - i;
-    buf[n] = '\0';
-    return n;
+    } while (u || (int)(sizeof(tmp) - i) < width);
+    return write_bytes(p, tmp + i, sizeof(tmp) - i);
 }
 
-size_t ksm_format_double(double d, char *buf)
+/* The magnitude of v, exact for INT64_MIN too. */
+static uint64_t magnitude(int64_t v)
 {
-    if (isnan(d))
-        return (size_t)snprintf(buf, 32, "NaN");
-    if (isinf(d))
-        return (size_t)snprintf(buf, 32, d > 0 ? "+Inf" : "-Inf");
-    /* Whole numbers below 2^53 are exact as integers: no printf needed. */
-    if (d > -9007199254740992.0 && d < 9007199254740992.0 &&
-        d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
-        int64_t v = (int64_t)d;
-        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-        char tmp[20];
-        size_t i = sizeof(tmp), n = 0;
+    return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+}
 
-        do {
-            tmp[--i] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            buf[n++] = '-';
-        memcpy(buf + n, tmp + i, sizeof(tmp) - i);
-        n += sizeof(tmp) - i;
-        buf[n] = '\0';
-        return n;
+static char *write_i64(char *p, int64_t v)
+{
+    if (v < 0)
+        *p++ = '-';
+    return write_decimal(p, magnitude(v), 1);
+}
+
+/* m / 10^k in decimal, k digits after the point (trailing zeros cut). */
+static char *write_fixed(char *p, int64_t m, int k)
+{
+    static const uint64_t pow10[] = {1,         10,        100,     1000,
+                                     10000,     100000,    1000000, 10000000,
+                                     100000000, 1000000000};
+    uint64_t u = magnitude(m);
+
+    while (k > 0 && u % 10 == 0) {
+        u /= 10;
+        k--;
     }
-    /*
-     * Most values here have few decimals (0.02 s, 0.7, a duration counted
-     * in nanoseconds): find the fewest decimals k for which m / 10^k is
-     * exactly d, and print m with a point inserted.  Both the division and
-     * strtod() of the printed text round correctly, so the text reads back
-     * as d.
-     */
-    if (fabs(d) >= 1e-9 && fabs(d) < 1e15) {
-        static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
-                                       1e5, 1e6, 1e7, 1e8, 1e9};
-
-        for (int k = 1; k <= 9; k++) {
-            double scaled = d * pow10[k];
-            int64_t m;
-
-            if (fabs(scaled) >= 9e15)
-                break;
-            m = (int64_t)(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
-            if ((double)m / pow10[k] == d)
-                return format_fixed(m, k, buf);
-        }
+    if (m < 0)
+        *p++ = '-';
+    p = write_decimal(p, u / pow10[k], 1);
+    if (k > 0) {
+        *p++ = '.';
+        p = write_decimal(p, u % pow10[k], k);
     }
-    /* The shortest of 15, 16 or 17 significant digits that round-trips. */
+    return p;
+}
+
+/*
+ * Most values here have few decimals (0.02 s, 0.7, a duration counted in
+ * nanoseconds): finds the fewest decimals k (at most 9) for which m / 10^k
+ * is exactly d.  Both that division and strtod() of the printed text round
+ * correctly, so the text reads back as d.  Returns k, or 0 when there is
+ * none.
+ */
+static int few_decimals(double d, int64_t *m)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                   1e5, 1e6, 1e7, 1e8, 1e9};
+
+    if (!(fabs(d) >= 1e-9 && fabs(d) < 1e15))
+        return 0;
+    for (int k = 1; k <= 9; k++) {
+        double scaled = d * pow10[k];
+
+        if (fabs(scaled) >= 9e15)
+            break;
+        *m = (int64_t)(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+        if ((double)*m / pow10[k] == d)
+            return k;
+    }
+    return 0;
+}
+
+/* The shortest of 15, 16 or 17 significant digits that round-trips. */
+static size_t format_shortest(double d, char *buf)
+{
     for (int prec = 15; prec < 17; prec++) {
         int n = snprintf(buf, 32, "%.*g", prec, d);
 
@@ -146,6 +160,28 @@ size_t ksm_format_double(double d, char *buf)
             return (size_t)n;
     }
     return (size_t)snprintf(buf, 32, "%.17g", d);
+}
+
+size_t ksm_format_double(double d, char *buf)
+{
+    char *end;
+    int64_t m;
+    int k;
+
+    if (isnan(d))
+        return (size_t)snprintf(buf, 32, "NaN");
+    if (isinf(d))
+        return (size_t)snprintf(buf, 32, d > 0 ? "+Inf" : "-Inf");
+    /* Whole numbers below 2^53 are exact as integers: no printf needed. */
+    if (d > -9007199254740992.0 && d < 9007199254740992.0 &&
+        d == (double)(int64_t)d && !(d == 0 && signbit(d)))
+        end = write_i64(buf, (int64_t)d);
+    else if ((k = few_decimals(d, &m)) > 0)
+        end = write_fixed(buf, m, k);
+    else
+        return format_shortest(d, buf);
+    *end = '\0';
+    return (size_t)(end - buf);
 }
 
 /* The family name: OpenMetrics names a counter's family without "_total". */
@@ -160,22 +196,11 @@ static size_t family_len(const struct ksm_metric *m, enum ksm_format fmt)
 }
 
 /*
- * The writers below reserve room for a whole line (or header) once and
- * then copy without further checks: a scrape writes a hundred series, and
- * a capacity check per piece was most of the rendering cost.
- */
-static char *cp(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-/*
  * Escapes s into p (at most 2 * strlen(s) bytes): a label value (both
  * formats) or, with quote false, a text-format HELP line, which escapes
  * only backslash and newline.
  */
-static char *cp_escaped(char *p, const char *s, bool quote)
+static char *write_escaped(char *p, const char *s, bool quote)
 {
     const char *specials = quote ? "\\\n\"" : "\\\n";
 
@@ -183,12 +208,15 @@ static char *cp_escaped(char *p, const char *s, bool quote)
         /* Runs without a special character are copied whole. */
         size_t run = strcspn(s, specials);
 
-        p = cp(p, s, run);
+        p = write_bytes(p, s, run);
         s += run;
         if (*s == '\0')
             return p;
         *p++ = '\\';
-        *p++ = *s == '\n' ? 'n' : *s;
+        if (*s == '\n')
+            *p++ = 'n';
+        else
+            *p++ = *s;
         s++;
     }
 }
@@ -201,21 +229,22 @@ static void put_header(struct ksm_buf *b, const struct ksm_metric *m,
     bool om = fmt == KSM_FORMAT_OPENMETRICS;
     char *p;
 
-    if (!reserve(b, 3 * flen + 2 * strlen(m->help) + ulen + 48))
+    if (reserve(b, 3 * flen + 2 * strlen(m->help) + ulen + 48) != 0)
         return;
     p = b->data + b->len;
-    p = cp(p, "# HELP ", 7);
-    p = cp(p, m->name, flen);
+    p = write_bytes(p, "# HELP ", 7);
+    p = write_bytes(p, m->name, flen);
     *p++ = ' ';
-    p = cp_escaped(p, m->help, om);
-    p = cp(p, "\n# TYPE ", 8);
-    p = cp(p, m->name, flen);
-    p = m->type == KSM_COUNTER ? cp(p, " counter\n", 9) : cp(p, " gauge\n", 7);
+    p = write_escaped(p, m->help, om);
+    p = write_bytes(p, "\n# TYPE ", 8);
+    p = write_bytes(p, m->name, flen);
+    p = m->type == KSM_COUNTER ? write_bytes(p, " counter\n", 9)
+                               : write_bytes(p, " gauge\n", 7);
     if (om && m->unit) {
-        p = cp(p, "# UNIT ", 7);
-        p = cp(p, m->name, flen);
+        p = write_bytes(p, "# UNIT ", 7);
+        p = write_bytes(p, m->name, flen);
         *p++ = ' ';
-        p = cp(p, m->unit, ulen);
+        p = write_bytes(p, m->unit, ulen);
         *p++ = '\n';
     }
     b->len = (size_t)(p - b->data);
@@ -228,33 +257,17 @@ struct render_ctx {
 };
 
 /* Writes a value at p (at most 32 bytes); returns the end. */
-static char *cp_value(char *p, const struct ksm_value *v)
+static char *write_value(char *p, const struct ksm_value *v)
 {
-    uint64_t u;
-    char tmp[20];
-    size_t i = sizeof(tmp);
-
     switch (v->kind) {
     case KSM_VALUE_I64:
-        if (v->i < 0) {
-            *p++ = '-';
-            u = 0 - (uint64_t)v->i;
-        } else {
-            u = (uint64_t)v->i;
-        }
-        break;
+        return write_i64(p, v->i);
     case KSM_VALUE_U64:
-        u = v->u;
-        break;
+        return write_decimal(p, v->u, 1);
     case KSM_VALUE_DOUBLE:
     default:
         return p + ksm_format_double(v->d, p);
     }
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    return cp(p, tmp + i, sizeof(tmp) - i);
 }
 
 static void emit_series(void *arg, const struct ksm_metric *m,
@@ -271,23 +284,23 @@ static void emit_series(void *arg, const struct ksm_metric *m,
         put_header(b, m, c->fmt);
     for (size_t i = 0; i < nlabels; i++)
         need += strlen(labels[i].name) + 2 * strlen(labels[i].value) + 4;
-    if (!reserve(b, need))
+    if (reserve(b, need) != 0)
         return;
-    p = cp(b->data + b->len, m->name, nlen);
+    p = write_bytes(b->data + b->len, m->name, nlen);
     if (nlabels > 0) {
         *p++ = '{';
         for (size_t i = 0; i < nlabels; i++) {
             if (i > 0)
                 *p++ = ',';
-            p = cp(p, labels[i].name, strlen(labels[i].name));
-            p = cp(p, "=\"", 2);
-            p = cp_escaped(p, labels[i].value, true);
+            p = write_bytes(p, labels[i].name, strlen(labels[i].name));
+            p = write_bytes(p, "=\"", 2);
+            p = write_escaped(p, labels[i].value, true);
             *p++ = '"';
         }
         *p++ = '}';
     }
     *p++ = ' ';
-    p = cp_value(p, v);
+    p = write_value(p, v);
     *p++ = '\n';
     b->len = (size_t)(p - b->data);
 }
@@ -324,9 +337,9 @@ int ksm_render(struct ksm_buf *b, const struct ksm_sample *s,
 int ksm_render_end(struct ksm_buf *b, enum ksm_format fmt)
 {
     if (fmt == KSM_FORMAT_OPENMETRICS)
-        puts_(b, "# EOF\n");
+        append_str(b, "# EOF\n");
     /* A NUL after the body, not counted in len, for callers that want C. */
-    if (reserve(b, 1))
+    if (reserve(b, 1) == 0)
         b->data[b->len] = '\0';
     return b->oom ? -ENOMEM : 0;
 }

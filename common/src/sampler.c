@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads the KSM sysfs files through descriptors kept open between samples. */
+#include "ksm/sampler.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,7 +11,6 @@
 
 #include "io.h"
 #include "ksm/clock.h"
-#include "ksm/sampler.h"
 
 #define KSM_SUBDIR "/kernel/mm/ksm"
 
@@ -108,8 +109,8 @@ static void close_files(struct ksm_sampler *s)
 
 static void open_field(struct ksm_sampler *s, int f)
 {
-    int fd = openat(s->dirfd, ksm_field_names[f],
-                    O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd =
+        openat(s->dirfd, ksm_field_names[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
     if (fd >= 0) {
         s->fd[f] = fd;
@@ -152,18 +153,11 @@ static int open_files(struct ksm_sampler *s)
     return 0;
 }
 
-int ksm_sampler_new(const struct ksm_sampler_config *config,
-                    struct ksm_sampler **out)
+/* The configured page size, else the system's; -EINVAL if not a power of 2. */
+static int resolve_page_size(uint64_t configured, uint64_t *out)
 {
-    static const struct ksm_sampler_config defaults = {0};
-    const struct ksm_sampler_config *c = config ? config : &defaults;
-    const char *root = c->sysfs_root ? c->sysfs_root : "/sys";
-    struct ksm_sampler *s;
-    uint64_t page = c->page_size;
-    size_t len;
+    uint64_t page = configured;
 
-    if (root[0] == '\0')
-        return -EINVAL;
     if (page == 0) {
         long sys = sysconf(_SC_PAGESIZE);
 
@@ -171,48 +165,88 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
     }
     if ((page & (page - 1)) != 0)
         return -EINVAL;
+    *out = page;
+    return 0;
+}
 
-    s = calloc(1, sizeof(*s));
-    if (!s)
-        return -ENOMEM;
-    len = strlen(root);
-    /* "/" and "/sys/" must not give a doubled slash in log messages. */
+/*
+ * root + KSM_SUBDIR in a new string, or NULL.  Trailing slashes of root are
+ * dropped: "/" and "/sys/" must not give a doubled slash in log messages.
+ */
+static char *ksm_dir_path(const char *root)
+{
+    size_t len = strlen(root);
+    char *path;
+
     while (len > 1 && root[len - 1] == '/')
         len--;
     if (len == 1)
         len = 0;
-    s->path = malloc(len + sizeof(KSM_SUBDIR));
-    if (!s->path) {
-        free(s);
+    path = malloc(len + sizeof(KSM_SUBDIR));
+    if (!path)
+        return NULL;
+    memcpy(path, root, len);
+    memcpy(path + len, KSM_SUBDIR, sizeof(KSM_SUBDIR));
+    return path;
+}
+
+/*
+ * Creates the readers of the sources beside the KSM directory; each further
+ * source gets its reader here, from its part of the config.
+ */
+static int open_sources(struct ksm_sampler *s,
+                        const struct ksm_sampler_config *c)
+{
+    struct ksm_procfs_config pc = {.root = c->procfs_root,
+                                   .processes = c->processes,
+                                   .max_processes = c->max_processes,
+                                   .fd_budget = c->fd_budget,
+                                   .ticks = c->ticks};
+
+    if (!c->procfs_root)
+        return 0;
+    return ksm_procfs_new(&pc, &s->procfs);
+}
+
+int ksm_sampler_new(const struct ksm_sampler_config *config,
+                    struct ksm_sampler **out)
+{
+    static const struct ksm_sampler_config defaults = {0};
+    const struct ksm_sampler_config *c = config ? config : &defaults;
+    const char *root = c->sysfs_root ? c->sysfs_root : "/sys";
+    struct ksm_sampler *s;
+    uint64_t page;
+    int err;
+
+    if (root[0] == '\0' || resolve_page_size(c->page_size, &page) != 0)
+        return -EINVAL;
+    s = calloc(1, sizeof(*s));
+    if (!s)
         return -ENOMEM;
+    s->path = ksm_dir_path(root);
+    if (!s->path) {
+        err = -ENOMEM;
+        goto out_free;
     }
-    memcpy(s->path, root, len);
-    memcpy(s->path + len, KSM_SUBDIR, sizeof(KSM_SUBDIR));
     s->dirfd = -1;
     for (int f = 0; f < KSM_FIELD_COUNT; f++)
         s->fd[f] = FD_ABSENT;
     s->page_size = page;
-    s->rmap_item_size = c->rmap_item_size
-                            ? c->rmap_item_size
-                            : (sizeof(void *) == 8 ? 64 : 32);
+    s->rmap_item_size =
+        c->rmap_item_size ? c->rmap_item_size : (sizeof(void *) == 8 ? 64 : 32);
     s->clock = c->clock ? c->clock : monotonic_clock;
     s->clock_arg = c->clock_arg;
-    if (c->procfs_root) {
-        struct ksm_procfs_config pc = {.root = c->procfs_root,
-                                       .processes = c->processes,
-                                       .max_processes = c->max_processes,
-                                       .fd_budget = c->fd_budget,
-                                       .ticks = c->ticks};
-        int err = ksm_procfs_new(&pc, &s->procfs);
-
-        if (err) {
-            free(s->path);
-            free(s);
-            return err;
-        }
-    }
+    err = open_sources(s, c);
+    if (err)
+        goto out_free_path;
     *out = s;
     return 0;
+
+out_free_path:
+    free(s->path);
+out_free:
+    free(s);
+    return err;
 }
 
 void ksm_sampler_free(struct ksm_sampler *s)
@@ -230,8 +264,7 @@ const char *ksm_sampler_path(const struct ksm_sampler *s)
     return s->path;
 }
 
-static int parse_field(struct ksm_sample *out, int f, const char *buf,
-                       size_t n)
+static int parse_field(struct ksm_sample *out, int f, const char *buf, size_t n)
 {
     switch (ksm_field_formats[f]) {
     case KSM_FMT_I64:
@@ -242,15 +275,6 @@ static int parse_field(struct ksm_sample *out, int f, const char *buf,
         break;
     }
     return ksm_parse_u64(buf, n, &out->value[f].u);
-}
-
-/*
- * Errors of read() that mean the file itself is gone: sysfs answers ENODEV
- * for an attribute that was removed while open.
- */
-static bool is_gone(int err)
-{
-    return err == -ENODEV || err == -ENOENT || err == -ESTALE;
 }
 
 /* Reads every file; returns how many were found gone. */
@@ -278,7 +302,7 @@ static int read_fields(struct ksm_sampler *s, struct ksm_sample *out)
             out->present |= KSM_FIELD_BIT(f);
             continue;
         }
-        if (is_gone(err))
+        if (ksm_file_gone(err))
             gone++;
         out->failed |= KSM_FIELD_BIT(f);
         out->error[f] = err;
@@ -308,8 +332,8 @@ static bool dir_changed(const struct ksm_sampler *s)
 }
 
 /*
- * The full-scan duration of METRICS.md: the time between the two most recent
- * samples in which full_scans advanced, divided by how far it advanced.
+ * The full-scan duration of docs/metrics.md: the time between the two most
+ * recent samples in which full_scans advanced, divided by how far it advanced.
  */
 static void track_full_scans(struct ksm_sampler *s, struct ksm_sample *out)
 {
@@ -324,9 +348,8 @@ static void track_full_scans(struct ksm_sampler *s, struct ksm_sample *out)
         s->have_duration = false;
     } else if (s->have_prev_scans && scans > s->prev_scans) {
         if (s->have_advance && out->timestamp_ns > s->advance_ns) {
-            s->duration_seconds =
-                (double)(out->timestamp_ns - s->advance_ns) / 1e9 /
-                (double)(scans - s->advance_scans);
+            s->duration_seconds = (double)(out->timestamp_ns - s->advance_ns) /
+                                  1e9 / (double)(scans - s->advance_scans);
             s->have_duration = true;
         }
         s->have_advance = true;
@@ -337,6 +360,19 @@ static void track_full_scans(struct ksm_sampler *s, struct ksm_sample *out)
     s->prev_scans = scans;
     out->has_full_scan_duration = s->have_duration;
     out->full_scan_duration_seconds = s->duration_seconds;
+}
+
+/*
+ * Reads the sources beside the KSM directory into their parts of *out; each
+ * further source is read here.  ksm_up says whether the KSM directory
+ * could be read.
+ */
+static void read_sources(struct ksm_sampler *s, bool ksm_up,
+                         struct ksm_sample *out)
+{
+    /* ksmd exists only where KSM does: look for it only then. */
+    if (s->procfs)
+        ksm_procfs_read(s->procfs, ksm_up, &out->proc);
 }
 
 int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
@@ -364,9 +400,7 @@ int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
         if (err == 0)
             read_fields(s, out);
     }
-    /* ksmd exists only where KSM does: look for it only then. */
-    if (s->procfs)
-        ksm_procfs_read(s->procfs, err == 0, &out->proc);
+    read_sources(s, err == 0, out);
     if (err) {
         out->up = false;
         memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads the calling process's CPU, memory and descriptor figures. */
+#include "ksm/self.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 
 #include "io.h"
 #include "ksm/parse.h"
-#include "ksm/self.h"
 
 struct ksm_self_reader {
     int stat_fd;

@@ -9,27 +9,12 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "ksm/procfs.h"
 
 #define ROUNDS 5
-
-static double now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 /* What a simple collector does: readdir, then open/read/close each file. */
 static size_t naive_scan(void)
@@ -60,7 +45,7 @@ static size_t naive_scan(void)
 static void measure(size_t extra)
 {
     struct ksm_procfs_config c = {.root = "/proc", .processes = true};
-    double t_scan[ROUNDS], t_naive[ROUNDS], first;
+    double t_scan[ROUNDS], t_naive[ROUNDS], first, scan, naive;
     struct ksm_procfs_sample s;
     struct ksm_procfs *r;
     pid_t *kids = calloc(extra ? extra : 1, sizeof(pid_t));
@@ -80,28 +65,27 @@ static void measure(size_t extra)
     }
     if (ksm_procfs_new(&c, &r) != 0)
         exit(1);
-    first = now_us();
-    ksm_procfs_read(r, true, &s); /* opens and learns every process */
-    first = now_us() - first;
+    first = bench_now_us();
+    ksm_procfs_read(r, true, &s); /* opens and identifies every process */
+    first = bench_now_us() - first;
     iters = s.examined > 2000 ? 20 : 200;
     for (int k = 0; k < ROUNDS; k++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
 
         for (int i = 0; i < iters; i++)
             ksm_procfs_read(r, true, &s);
-        t_scan[k] = (now_us() - t0) / iters;
-        t0 = now_us();
+        t_scan[k] = (bench_now_us() - t0) / iters;
+        t0 = bench_now_us();
         for (int i = 0; i < iters; i++)
             naive_scan();
-        t_naive[k] = (now_us() - t0) / iters;
+        t_naive[k] = (bench_now_us() - t0) / iters;
     }
-    qsort(t_scan, ROUNDS, sizeof(double), cmp);
-    qsort(t_naive, ROUNDS, sizeof(double), cmp);
+    scan = bench_median(t_scan, ROUNDS);
+    naive = bench_median(t_naive, ROUNDS);
     printf("%8llu %12.0f %10.0f %8.2f %10.0f %8.2f %7.1fx\n",
-           (unsigned long long)s.examined, first, t_scan[ROUNDS / 2],
-           t_scan[ROUNDS / 2] / (double)s.examined, t_naive[ROUNDS / 2],
-           t_naive[ROUNDS / 2] / (double)s.examined,
-           t_naive[ROUNDS / 2] / t_scan[ROUNDS / 2]);
+           (unsigned long long)s.examined, first, scan,
+           scan / (double)s.examined, naive, naive / (double)s.examined,
+           naive / scan);
     ksm_procfs_free(r);
     for (size_t i = 0; i < spawned; i++)
         kill(kids[i], SIGKILL);
@@ -121,8 +105,8 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     printf("per-process scan of /proc (us; medians of %d rounds)\n", ROUNDS);
-    printf("%8s %12s %10s %8s %10s %8s %8s\n", "procs", "first scan",
-           "scan", "us/proc", "naive", "us/proc", "speedup");
+    printf("%8s %12s %10s %8s %10s %8s %8s\n", "procs", "first scan", "scan",
+           "us/proc", "naive", "us/proc", "speedup");
     if (argc > 1)
         for (int i = 1; i < argc; i++)
             measure((size_t)strtoul(argv[i], NULL, 10));

@@ -5,22 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "ksm/render.h"
 #include "ksm/sampler.h"
 #include "ksm/self.h"
 
 #define ROUNDS 7
-
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 struct files {
     char path[KSM_FIELD_COUNT][512];
@@ -60,18 +52,12 @@ static unsigned long long naive_read(struct files *f)
     return sum;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "/sys";
     long iters = argc > 2 ? strtol(argv[2], NULL, 10) : 20000;
     struct ksm_sampler_config cfg = {.sysfs_root = root};
+    double floor_ns, sampler_ns, naive, render, self_ns;
     double t_floor[ROUNDS], t_sampler[ROUNDS], t_naive[ROUNDS],
         t_render[ROUNDS], t_self[ROUNDS];
     struct ksm_self_reader *self;
@@ -102,49 +88,48 @@ int main(int argc, char **argv)
 
     /* Interleaved rounds so that noise on this shared machine hits all. */
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
 
         for (long i = 0; i < iters; i++)
             floor_read(&f);
-        t_floor[r] = (now_ns() - t0) / (double)iters;
-        t0 = now_ns();
+        t_floor[r] = (bench_now_ns() - t0) / (double)iters;
+        t0 = bench_now_ns();
         for (long i = 0; i < iters; i++)
             ksm_sampler_read(sampler, &sample);
-        t_sampler[r] = (now_ns() - t0) / (double)iters;
-        t0 = now_ns();
+        t_sampler[r] = (bench_now_ns() - t0) / (double)iters;
+        t0 = bench_now_ns();
         for (long i = 0; i < iters; i++)
             sink += naive_read(&f);
-        t_naive[r] = (now_ns() - t0) / (double)iters;
-        t0 = now_ns();
+        t_naive[r] = (bench_now_ns() - t0) / (double)iters;
+        t0 = bench_now_ns();
         for (long i = 0; i < iters; i++) {
             buf.len = 0;
             ksm_render(&buf, &sample, KSM_FORMAT_TEXT);
         }
-        t_render[r] = (now_ns() - t0) / (double)iters;
-        t0 = now_ns();
+        t_render[r] = (bench_now_ns() - t0) / (double)iters;
+        t0 = bench_now_ns();
         for (long i = 0; i < iters; i++)
             ksm_self_read(self, &me);
-        t_self[r] = (now_ns() - t0) / (double)iters;
+        t_self[r] = (bench_now_ns() - t0) / (double)iters;
     }
-    qsort(t_floor, ROUNDS, sizeof(double), cmp_double);
-    qsort(t_sampler, ROUNDS, sizeof(double), cmp_double);
-    qsort(t_naive, ROUNDS, sizeof(double), cmp_double);
-    qsort(t_render, ROUNDS, sizeof(double), cmp_double);
-    qsort(t_self, ROUNDS, sizeof(double), cmp_double);
+    floor_ns = bench_median(t_floor, ROUNDS);
+    sampler_ns = bench_median(t_sampler, ROUNDS);
+    naive = bench_median(t_naive, ROUNDS);
+    render = bench_median(t_render, ROUNDS);
+    self_ns = bench_median(t_self, ROUNDS);
 
     printf("KSM sampler on %s: %d files, %ld samples x %d rounds, medians\n",
            ksm_sampler_path(sampler), f.n, iters, ROUNDS);
     printf("  %-34s %10.0f ns/sample\n", "floor (kept-open pread, no parse)",
-           t_floor[ROUNDS / 2]);
+           floor_ns);
     printf("  %-34s %10.0f ns/sample  %.2fx floor\n", "ksm_sampler_read",
-           t_sampler[ROUNDS / 2], t_sampler[ROUNDS / 2] / t_floor[ROUNDS / 2]);
+           sampler_ns, sampler_ns / floor_ns);
     printf("  %-34s %10.0f ns/sample  %.2fx slower than the sampler\n",
-           "naive open/read/close + strtoull", t_naive[ROUNDS / 2],
-           t_naive[ROUNDS / 2] / t_sampler[ROUNDS / 2]);
+           "naive open/read/close + strtoull", naive, naive / sampler_ns);
     printf("  %-34s %10.0f ns/body (%zu bytes)\n", "ksm_render (text format)",
-           t_render[ROUNDS / 2], buf.len);
+           render, buf.len);
     printf("  %-34s %10.0f ns/read\n", "ksm_self_read (process_* metrics)",
-           t_self[ROUNDS / 2]);
+           self_ns);
     ksm_buf_free(&buf);
     ksm_self_reader_free(self);
     ksm_sampler_free(sampler);

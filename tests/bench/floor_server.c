@@ -56,8 +56,13 @@ int main(int argc, char **argv)
     sigset_t set;
     int sig;
     DIR *dp;
+    char *end;
+    unsigned long port;
 
     if (argc < 4)
+        return 2;
+    port = strtoul(argv[1], &end, 10);
+    if (*end != '\0' || port > 65535)
         return 2;
     snprintf(dir, sizeof(dir), "%s/kernel/mm/ksm", argv[3]);
     dp = opendir(dir);
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-                         (uint16_t)atoi(argv[1]), NULL, NULL, handle, &f,
+                         (uint16_t)port, NULL, NULL, handle, &f,
                          MHD_OPTION_END);
     if (!d)
         return 1;

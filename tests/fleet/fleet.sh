@@ -20,12 +20,12 @@ expected=0
 for i in $(seq 1 "$N"); do
     root=$TMP/host$i
     mkdir -p "$root"
-    cp -r "$SRC/tests/fixtures/typical/kernel" "$root/"
+    cp -r "$SRC/tests/fixtures/sysfs/typical/kernel" "$root/"
     echo $((1000 * i)) >"$root/kernel/mm/ksm/pages_sharing"
     # saved = (pages_sharing + ksm_zero_pages 512) x 4096
     expected=$((expected + (1000 * i + 512) * 4096))
     "$EXPORTER" --web.listen-address=127.0.0.1:0 --path.sysfs="$root" \
-        --path.procfs="$SRC/tests/procfs/typical" 2>"$TMP/e$i.log" &
+        --path.procfs="$SRC/tests/fixtures/procfs/typical" 2>"$TMP/e$i.log" &
     PIDS+=($!)
 done
 ports=()

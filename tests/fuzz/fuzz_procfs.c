@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: ksm_stat, vmstat, /proc/PID/stat and the QEMU -name parser. */
+/* libFuzzer: ksm_stat, ksm_merging_pages, vmstat, /proc/PID/stat, -name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size ? size : 1);
-    struct ksm_ksm_stat ks;
+    struct ksm_process_figures ks;
+    struct ksm_process_figures merging = {0};
     struct ksm_proc_stat ps;
     char comm[16], vm[24];
     uint64_t v;
@@ -21,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     ksm_parse_ksm_stat(text, size, &ks);
     ksm_parse_vmstat(text, size, "cow_ksm", &v);
+    /* A value that does not parse must claim no figure. */
+    if (ksm_parse_merging_pages(text, size, &merging) != 0 &&
+        merging.present != 0)
+        abort();
     if (ksm_parse_proc_stat(text, size, &ps, comm, sizeof(comm)) == 0 &&
         strlen(comm) >= sizeof(comm))
         abort();

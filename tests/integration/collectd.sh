@@ -52,12 +52,7 @@ getval() {
 
 # wait_for IDENT: until collectd has a value for it (up to 15 s).
 wait_for() {
-    local i
-    for i in $(seq 150); do
-        [ -n "$(getval "$1")" ] && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_output 150 0.1 getval "$1"
 }
 
 # collectdctl prints 7 significant digits (%e): compare to that precision.

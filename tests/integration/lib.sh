@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Shared by the integration tests: start/stop the exporter, count results.
 # Source it after setting EXPORTER (the binary) and FIXTURES (a directory).
 
@@ -119,13 +120,21 @@ query() {
         sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
 }
 
+# wait_output TRIES DELAY COMMAND...: until COMMAND prints something, trying
+# TRIES times DELAY seconds apart; fails if it never does.
+wait_output() {
+    local tries=$1 delay=$2
+    shift 2
+    while [ "$tries" -gt 0 ]; do
+        [ -n "$("$@")" ] && return 0
+        sleep "$delay"
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
 # wait_query EXPR: until EXPR has a value (the first scrape lands several
 # seconds after Prometheus starts); up to 30 s.
 wait_query() {
-    local i
-    for i in $(seq 60); do
-        [ -n "$(query "$1")" ] && return 0
-        sleep 0.5
-    done
-    return 1
+    wait_output 60 0.5 query "$1"
 }

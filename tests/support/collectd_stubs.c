@@ -9,11 +9,24 @@ plugin_init_cb init_cb;
 plugin_shutdown_cb shutdown_cb;
 plugin_read_cb read_cb;
 user_data_t read_ud;
-int register_read_rc;
+bool read_register_oom;
+int nfreed;
 struct dispatched values[MAX_VALUES];
 int nvalues;
 char logged[64][512];
 int nlogged;
+
+/* The name the read callback was registered under. */
+static char read_name[DATA_MAX_NAME_LEN];
+
+/* As the daemon's free_userdata(): free_func runs only when both are set. */
+static void free_userdata(const user_data_t *ud)
+{
+    if (ud && ud->data && ud->free_func) {
+        nfreed++;
+        ud->free_func(ud->data);
+    }
+}
 
 int plugin_register_complex_config(const char *type,
                                    int (*callback)(oconfig_item_t *))
@@ -23,32 +36,56 @@ int plugin_register_complex_config(const char *type,
     return 0;
 }
 
+/* As create_register_callback(), which refuses a missing name or callback. */
 int plugin_register_init(const char *name, plugin_init_cb callback)
 {
-    (void)name;
+    if (!name || !callback)
+        return EINVAL;
     init_cb = callback;
     return 0;
 }
 
 int plugin_register_shutdown(const char *name, plugin_shutdown_cb callback)
 {
-    (void)name;
+    if (!name || !callback)
+        return EINVAL;
     shutdown_cb = callback;
     return 0;
 }
 
+/*
+ * As collectd 5.12's plugin_register_complex_read() (src/daemon/plugin.c),
+ * whose code, unlike the comment in plugin.h, frees the user data on both
+ * of its failures: when calloc() fails (ENOMEM), and when
+ * plugin_insert_read() finds a read callback of that name (EINVAL).
+ */
 int plugin_register_complex_read(const char *group, const char *name,
                                  plugin_read_cb callback, cdtime_t interval,
                                  user_data_t const *user_data)
 {
     (void)group;
-    (void)name;
     (void)interval;
-    if (register_read_rc != 0)
-        return register_read_rc;
+    if (read_register_oom) {
+        read_register_oom = false;
+        free_userdata(user_data);
+        return ENOMEM;
+    }
+    if (read_cb && strcmp(read_name, name) == 0) {
+        free_userdata(user_data);
+        return EINVAL;
+    }
+    sstrncpy(read_name, name, sizeof(read_name));
     read_cb = callback;
-    read_ud = *user_data;
+    read_ud = user_data ? *user_data : (user_data_t){.data = NULL};
     return 0;
+}
+
+void stub_unregister_read(void)
+{
+    free_userdata(&read_ud);
+    read_ud = (user_data_t){.data = NULL};
+    read_cb = NULL;
+    read_name[0] = '\0';
 }
 
 int plugin_dispatch_values(value_list_t const *vl)

@@ -7,14 +7,32 @@
 
 #include "collectd/core/daemon/plugin.h"
 
-/* The callbacks the plugin registered. */
+/*
+ * The callbacks the plugin registered. A second registration under a name
+ * replaces the first, as in the daemon's register_callback().
+ */
 extern int (*config_cb)(oconfig_item_t *);
 extern plugin_init_cb init_cb;
 extern plugin_shutdown_cb shutdown_cb;
+/*
+ * The registered read callback and its user data; read_cb is NULL while no
+ * read callback is registered.
+ */
 extern plugin_read_cb read_cb;
 extern user_data_t read_ud;
-/* What plugin_register_complex_read() returns (0 unless a test says). */
-extern int register_read_rc;
+/*
+ * When true, the next plugin_register_complex_read() fails as collectd 5.12
+ * does when its calloc() fails: it frees the user data and returns ENOMEM.
+ */
+extern bool read_register_oom;
+/* How often the stubs called a user_data_t's free_func, as the daemon would. */
+extern int nfreed;
+
+/*
+ * Unregisters the read callback the way the daemon does at shutdown: the
+ * user data's free_func runs once (when data and free_func are non-NULL).
+ */
+void stub_unregister_read(void);
 
 #define MAX_VALUES 128
 struct dispatched {

@@ -90,8 +90,7 @@ int main(int argc, char **argv)
         if (sample.failed & KSM_FIELD_BIT(f))
             fprintf(stderr, "ksm_dump: %s/%s: %s\n", ksm_sampler_path(sampler),
                     ksm_field_names[f], strerror(-sample.error[f]));
-    if (ksm_render(&buf, &sample, fmt) == 0 &&
-        ksm_render_end(&buf, fmt) == 0 &&
+    if (ksm_render(&buf, &sample, fmt) == 0 && ksm_render_end(&buf, fmt) == 0 &&
         fwrite(buf.data, 1, buf.len, stdout) == buf.len && fflush(stdout) == 0)
         rc = 0;
     ksm_buf_free(&buf);

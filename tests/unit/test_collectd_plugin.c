@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of ksm.so without the daemon: collectd's symbols are stubbed. */
+/*
+ * collectd.h first, as in collectd's own plugins: it brings in collectd's
+ * config.h before any system header is read.
+ */
 #include "collectd/core/daemon/collectd.h"
-
-#include "collectd/core/daemon/plugin.h"
-#include "collectd/core/utils/common/common.h"
+#include "collectd_stubs.h"
 
 #include <math.h>
 
 #include <check.h>
 
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
 #include "testutil.h"
-
-#include "collectd_stubs.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -35,17 +37,21 @@ static oconfig_value_t bool_value(int b)
     return v;
 }
 
+/* One option of a <Plugin ksm> block, with the single value *value. */
+static oconfig_item_t option(char *key, oconfig_value_t *value)
+{
+    return (oconfig_item_t){.key = key, .values = value, .values_num = 1};
+}
+
 /* Loads the plugin with one <Plugin ksm> block of n options. */
 static int configure(oconfig_item_t *children, int n)
 {
-    oconfig_item_t block = {.key = (char[]){"Plugin"},
-                            .children = children,
-                            .children_num = n};
+    oconfig_item_t block = {
+        .key = (char[]){"Plugin"}, .children = children, .children_num = n};
 
     nvalues = nlogged = 0;
     config_cb = NULL;
     init_cb = NULL;
-    read_cb = NULL;
     module_register();
     ck_assert(config_cb != NULL);
     ck_assert(init_cb != NULL);
@@ -53,11 +59,18 @@ static int configure(oconfig_item_t *children, int n)
     return config_cb(&block);
 }
 
+/* Configures, initialises and reads once; each step must succeed. */
+static void load_and_read(oconfig_item_t *opts, int n)
+{
+    ck_assert_int_eq(configure(opts, n), 0);
+    ck_assert_int_eq(init_cb(), 0);
+    ck_assert(read_cb != NULL);
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+}
+
 static void unload(void)
 {
-    if (read_ud.free_func)
-        read_ud.free_func(read_ud.data);
-    read_ud.free_func = NULL;
+    stub_unregister_read();
     shutdown_cb();
 }
 
@@ -119,19 +132,12 @@ static int count_logged(const char *needle)
 
 START_TEST(test_typical_identifiers)
 {
-    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
-                              {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t proc = str_value("/nonexistent");
+    oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
+                             option((char[]){"ProcfsRoot"}, &proc)};
 
-    opts[0].values = &root;
-    opts[0].values_num = 1;
-    opts[1].values = &proc;
-    opts[1].values_num = 1;
-    ck_assert_int_eq(configure(opts, 2), 0);
-    ck_assert_int_eq(init_cb(), 0);
-    ck_assert(read_cb != NULL);
-    ck_assert_int_eq(read_cb(&read_ud), 0);
+    load_and_read(opts, 2);
 
     assert_gauge("vmpage_number", "shared", 24576);
     assert_gauge("vmpage_number", "sharing", 196608);
@@ -159,9 +165,9 @@ START_TEST(test_typical_identifiers)
         ck_assert_str_eq(values[i].plugin, "ksm");
         ck_assert_uint_eq(values[i].values_len, 1);
         for (int j = 0; j < i; j++)
-            ck_assert_msg(strcmp(values[i].type, values[j].type) ||
+            ck_assert_msg(strcmp(values[i].type, values[j].type) != 0 ||
                               strcmp(values[i].type_instance,
-                                     values[j].type_instance),
+                                     values[j].type_instance) != 0,
                           "%s-%s twice", values[i].type,
                           values[i].type_instance);
     }
@@ -173,22 +179,14 @@ END_TEST
 
 START_TEST(test_no_tunables)
 {
-    oconfig_item_t opts[3] = {{.key = (char[]){"SysfsRoot"}},
-                              {.key = (char[]){"ReportTunables"}},
-                              {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t off = bool_value(0);
     oconfig_value_t proc = str_value("/nonexistent");
+    oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
+                             option((char[]){"ReportTunables"}, &off),
+                             option((char[]){"ProcfsRoot"}, &proc)};
 
-    opts[0].values = &root;
-    opts[0].values_num = 1;
-    opts[1].values = &off;
-    opts[1].values_num = 1;
-    opts[2].values = &proc;
-    opts[2].values_num = 1;
-    ck_assert_int_eq(configure(opts, 3), 0);
-    ck_assert_int_eq(init_cb(), 0);
-    ck_assert_int_eq(read_cb(&read_ud), 0);
+    load_and_read(opts, 3);
     ck_assert_ptr_null(find("gauge", "run"));
     ck_assert_ptr_null(find("duration", "sleep"));
     ck_assert_ptr_null(find("gauge", "advisor_mode-none"));
@@ -201,14 +199,10 @@ END_TEST
 
 START_TEST(test_nan_ratio)
 {
-    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
     oconfig_value_t root = str_value(fixture("no_shared"));
+    oconfig_item_t opt = option((char[]){"SysfsRoot"}, &root);
 
-    opts[0].values = &root;
-    opts[0].values_num = 1;
-    ck_assert_int_eq(configure(opts, 1), 0);
-    ck_assert_int_eq(init_cb(), 0);
-    ck_assert_int_eq(read_cb(&read_ud), 0);
+    load_and_read(&opt, 1);
     assert_gauge("gauge", "sharing_ratio", NAN);
     assert_gauge("bytes", "saved", 0);
     unload();
@@ -218,17 +212,12 @@ END_TEST
 /* The cost side and one plugin instance per listed process. */
 START_TEST(test_processes)
 {
-    oconfig_item_t opts[2] = {{.key = (char[]){"SysfsRoot"}},
-                              {.key = (char[]){"ProcfsRoot"}}};
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
-    opts[0].values = &root;
-    opts[0].values_num = 1;
-    opts[1].values = &proc;
-    opts[1].values_num = 1;
-    ck_assert_int_eq(configure(opts, 2), 0);
-    ck_assert_int_eq(init_cb(), 0);
-    ck_assert_int_eq(read_cb(&read_ud), 0);
+    oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
+                             option((char[]){"ProcfsRoot"}, &proc)};
+
+    load_and_read(opts, 2);
     if (sysconf(_SC_CLK_TCK) == 100)
         assert_derive("total_time_in_ms", "ksmd", 40000); /* 40 s in ms */
     assert_derive("total_operations", "cow", 1234);
@@ -252,15 +241,11 @@ START_TEST(test_processes)
 
     /* ReportProcesses false: no per-process instance, the cost side stays. */
     {
-        oconfig_item_t more[3] = {opts[0], opts[1],
-                                  {.key = (char[]){"ReportProcesses"}}};
         oconfig_value_t off = bool_value(0);
+        oconfig_item_t more[] = {opts[0], opts[1],
+                                 option((char[]){"ReportProcesses"}, &off)};
 
-        more[2].values = &off;
-        more[2].values_num = 1;
-        ck_assert_int_eq(configure(more, 3), 0);
-        ck_assert_int_eq(init_cb(), 0);
-        ck_assert_int_eq(read_cb(&read_ud), 0);
+        load_and_read(more, 3);
         ck_assert_ptr_null(find_in("web01", "vmpage_number", "merging"));
         ck_assert_ptr_null(find("count", "scan_examined"));
         assert_derive("total_operations", "cow", 1234);
@@ -269,20 +254,43 @@ START_TEST(test_processes)
 }
 END_TEST
 
-/* A failed registration frees the context (ASan and valgrind watch). */
+/*
+ * collectd frees the user data when registering the read callback fails, so
+ * the plugin must not free it again: under ASan a second free aborts, and
+ * glibc usually catches it too.
+ */
 START_TEST(test_register_fails)
 {
-    oconfig_item_t opt = {.key = (char[]){"SysfsRoot"}};
     oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_item_t opt = option((char[]){"SysfsRoot"}, &root);
 
-    opt.values = &root;
-    opt.values_num = 1;
     ck_assert_int_eq(configure(&opt, 1), 0);
-    register_read_rc = -1;
+    read_register_oom = true;
+    nfreed = 0;
     ck_assert_int_ne(init_cb(), 0);
-    register_read_rc = 0;
+    ck_assert_int_eq(nfreed, 1);
+    ck_assert(read_cb == NULL);
     ck_assert_int_eq(count_logged("cannot register"), 1);
     shutdown_cb();
+}
+END_TEST
+
+/* The other failure: a read callback named "ksm" exists already. */
+START_TEST(test_register_twice)
+{
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_item_t opt = option((char[]){"SysfsRoot"}, &root);
+
+    load_and_read(&opt, 1);
+    nfreed = 0;
+    ck_assert_int_ne(init_cb(), 0);
+    ck_assert_int_eq(nfreed, 1);
+    ck_assert_int_eq(count_logged("cannot register"), 1);
+    /* The first registration still works. */
+    nvalues = 0;
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+    assert_gauge("vmpage_number", "sharing", 196608);
+    unload();
 }
 END_TEST
 
@@ -317,14 +325,13 @@ END_TEST
 START_TEST(test_directory_comes_back)
 {
     char root[4096], ksm[4096];
-    oconfig_item_t opts[1] = {{.key = (char[]){"SysfsRoot"}}};
     oconfig_value_t rv;
+    oconfig_item_t opt;
 
     scratch_root(root, ksm);
     rv = str_value(root);
-    opts[0].values = &rv;
-    opts[0].values_num = 1;
-    ck_assert_int_eq(configure(opts, 1), 0);
+    opt = option((char[]){"SysfsRoot"}, &rv);
+    ck_assert_int_eq(configure(&opt, 1), 0);
     ck_assert_int_eq(init_cb(), 0);
     for (int i = 0; i < 3; i++)
         ck_assert_int_ne(read_cb(&read_ud), 0);
@@ -353,6 +360,7 @@ int main(void)
     tc = tcase_create("config");
     tcase_add_test(tc, test_bad_options);
     tcase_add_test(tc, test_register_fails);
+    tcase_add_test(tc, test_register_twice);
     tcase_add_test(tc, test_directory_comes_back);
     suite_add_tcase(s, tc);
     return run_suite(s);

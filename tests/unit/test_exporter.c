@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the exporter's header parsing and logging, without HTTP. */
+/* Unit tests of the exporter's header parsing, logging and start-up. */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <check.h>
 
-#include "testutil.h"
-
 #include "exporter.h"
 #include "log.h"
+#include "negotiate.h"
+#include "testutil.h"
 
 /* Prometheus 2.42's scrape Accept header. */
 #define PROMETHEUS_ACCEPT                                                      \
@@ -44,7 +49,8 @@ static const struct {
     {",,, ;;; ,", KSM_FORMAT_TEXT},
     {"application/openmetrics-textx", KSM_FORMAT_TEXT},
     {"application/openmetrics-text;q=0x1,text/plain;q=0.5", KSM_FORMAT_TEXT},
-    {"application/openmetrics-text;q=0.6,text/plain;q=0.55", KSM_FORMAT_OPENMETRICS},
+    {"application/openmetrics-text;q=0.6,text/plain;q=0.55",
+     KSM_FORMAT_OPENMETRICS},
     {"application/openmetrics-text;q=0.5000,text/plain;q=0.4", KSM_FORMAT_TEXT},
     {"application/openmetrics-text;q=1.000,text/plain", KSM_FORMAT_OPENMETRICS},
     {"application/openmetrics-text;q=1.001,text/plain;q=0.1", KSM_FORMAT_TEXT},
@@ -80,9 +86,9 @@ static const struct {
 
 START_TEST(test_gzip)
 {
-    ck_assert_msg(exporter_accepts_gzip(encodings[_i].enc) == encodings[_i].want,
-                  "Accept-Encoding: %s",
-                  encodings[_i].enc ? encodings[_i].enc : "-");
+    ck_assert_msg(
+        exporter_accepts_gzip(encodings[_i].enc) == encodings[_i].want,
+        "Accept-Encoding: %s", encodings[_i].enc ? encodings[_i].enc : "-");
 }
 END_TEST
 
@@ -107,19 +113,22 @@ static const char *logged(enum log_level min, enum log_level level,
 
 START_TEST(test_logfmt)
 {
-    const char *l = logged(LOG_INFO, LOG_WARN, "cannot read", "err", "x y");
+    const char *l =
+        logged(KSM_LOG_INFO, KSM_LOG_WARN, "cannot read", "err", "x y");
 
     ck_assert_msg(strncmp(l, "ts=", 3) == 0, "%s", l);
-    ck_assert_ptr_nonnull(strstr(l, "Z level=warn msg=\"cannot read\" err=\"x y\"\n"));
-    l = logged(LOG_INFO, LOG_INFO, "plain", "path", "/sys/kernel/mm/ksm");
+    ck_assert_ptr_nonnull(
+        strstr(l, "Z level=warn msg=\"cannot read\" err=\"x y\"\n"));
+    l = logged(KSM_LOG_INFO, KSM_LOG_INFO, "plain", "path",
+               "/sys/kernel/mm/ksm");
     ck_assert_ptr_nonnull(strstr(l, " msg=plain path=/sys/kernel/mm/ksm\n"));
-    l = logged(LOG_INFO, LOG_INFO, "m", "k", "a\"b\\c\nd=e");
+    l = logged(KSM_LOG_INFO, KSM_LOG_INFO, "m", "k", "a\"b\\c\nd=e");
     ck_assert_ptr_nonnull(strstr(l, " k=\"a\\\"b\\\\c\\nd=e\"\n"));
-    l = logged(LOG_INFO, LOG_INFO, "m", "k", "");
+    l = logged(KSM_LOG_INFO, KSM_LOG_INFO, "m", "k", "");
     ck_assert_ptr_nonnull(strstr(l, " k=\"\"\n"));
-    l = logged(LOG_WARN, LOG_INFO, "dropped", "k", "v");
+    l = logged(KSM_LOG_WARN, KSM_LOG_INFO, "dropped", "k", "v");
     ck_assert_str_eq(l, "");
-    l = logged(LOG_ERROR, LOG_ERROR, "kept", "k", "v");
+    l = logged(KSM_LOG_ERROR, KSM_LOG_ERROR, "kept", "k", "v");
     ck_assert_ptr_nonnull(strstr(l, "level=error msg=kept"));
 }
 END_TEST
@@ -129,9 +138,9 @@ START_TEST(test_log_levels)
     enum log_level lv;
 
     ck_assert_int_eq(log_parse_level("debug", &lv), 0);
-    ck_assert_int_eq(lv, LOG_DEBUG);
+    ck_assert_int_eq(lv, KSM_LOG_DEBUG);
     ck_assert_int_eq(log_parse_level("error", &lv), 0);
-    ck_assert_int_eq(lv, LOG_ERROR);
+    ck_assert_int_eq(lv, KSM_LOG_ERROR);
     ck_assert_int_eq(log_parse_level("warning", &lv), -EINVAL);
     ck_assert_int_eq(log_parse_level("", &lv), -EINVAL);
 }
@@ -145,10 +154,130 @@ START_TEST(test_log_long_line)
 
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    l = logged(LOG_INFO, LOG_INFO, "m", "k", big);
+    l = logged(KSM_LOG_INFO, KSM_LOG_INFO, "m", "k", big);
     ck_assert_uint_le(strlen(l), 2048);
     ck_assert_int_eq(l[strlen(l) - 1], '\n');
     ck_assert_ptr_eq(strchr(l, '\n'), l + strlen(l) - 1);
+}
+END_TEST
+
+/* A TCP socket listening on 127.0.0.1, on a port the kernel picks. */
+static int listening_socket(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(fd, 8), 0);
+    return fd;
+}
+
+/* How many of this process's descriptors refer to the file of inode ino. */
+static int open_count(ino_t ino)
+{
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++) {
+        struct stat st;
+
+        if (fstat(fd, &st) == 0 && st.st_ino == ino && S_ISSOCK(st.st_mode))
+            n++;
+    }
+    return n;
+}
+
+/* The typical fixture, wherever the fixture tree keeps it. */
+static const char *typical_sysfs(void)
+{
+    static char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/typical", KSM_FIXTURES_DIR);
+    if (stat(path, &st) != 0)
+        snprintf(path, sizeof(path), "%s/sysfs/typical", KSM_FIXTURES_DIR);
+    return path;
+}
+
+/* An exporter on the typical fixture, logging to log_fd. */
+static void init_exporter(struct exporter *e, int log_fd)
+{
+    struct exporter_config cfg = {
+        .telemetry_path = "/metrics",
+        .sysfs = typical_sysfs(),
+        .procfs = "/proc",
+        .version = "test",
+        .revision = "test",
+        .log = {.min = KSM_LOG_DEBUG, .fd = log_fd},
+    };
+
+    ck_assert_int_ge(log_fd, 0);
+    ck_assert_int_eq(exporter_init(e, &cfg), 0);
+}
+
+/*
+ * TLS settings that libmicrohttpd 0.9.75 refuses at start: a certificate
+ * it cannot load (it then closes the socket it was given), and a priority
+ * string GnuTLS refuses (it then leaves that socket open).
+ */
+static const struct {
+    const char *what;
+    const char *priorities;
+} refused_tls[] = {
+    {"a certificate that does not load", "NORMAL"},
+    {"a priority string GnuTLS refuses", "NO-SUCH-PRIORITY"},
+};
+
+/*
+ * A failed start leaves the listening socket to the exporter, which
+ * closes it once, in exporter_fini(); a descriptor opened after the failed
+ * start (it may get a number libmicrohttpd freed) is left alone.
+ */
+START_TEST(test_failed_start)
+{
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    struct exporter e;
+    struct stat st;
+    int fd, later;
+
+    init_exporter(&e, null);
+    e.web.tls = true;
+    e.web.cert_pem = strdup("not a certificate");
+    e.web.key_pem = strdup("not a key");
+    e.web.priorities = strdup(refused_tls[_i].priorities);
+    fd = listening_socket();
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_msg(exporter_start(&e, fd) == -EIO, "%s: started",
+                  refused_tls[_i].what);
+    later = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(later, 0);
+    exporter_fini(&e);
+    ck_assert_msg(fcntl(later, F_GETFD) >= 0,
+                  "%s: a later descriptor was closed", refused_tls[_i].what);
+    ck_assert_msg(open_count(st.st_ino) == 0,
+                  "%s: the listening socket is still open",
+                  refused_tls[_i].what);
+    close(later);
+    close(null);
+}
+END_TEST
+
+/* A started exporter closes its listening socket in exporter_fini(). */
+START_TEST(test_fini_closes_socket)
+{
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    struct exporter e;
+    struct stat st;
+    int fd;
+
+    init_exporter(&e, null);
+    fd = listening_socket();
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(exporter_start(&e, fd), 0);
+    exporter_fini(&e);
+    ck_assert_int_eq(open_count(st.st_ino), 0);
+    close(null);
 }
 END_TEST
 
@@ -166,6 +295,11 @@ static Suite *exporter_suite(void)
     tcase_add_test(tc, test_logfmt);
     tcase_add_test(tc, test_log_levels);
     tcase_add_test(tc, test_log_long_line);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("start");
+    tcase_add_loop_test(tc, test_failed_start, 0,
+                        (int)(sizeof(refused_tls) / sizeof(refused_tls[0])));
+    tcase_add_test(tc, test_fini_closes_socket);
     suite_add_tcase(s, tc);
     return s;
 }

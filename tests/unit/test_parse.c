@@ -6,9 +6,8 @@
 
 #include <check.h>
 
-#include "testutil.h"
-
 #include "ksm/parse.h"
+#include "testutil.h"
 
 struct u64_case {
     const char *text;
@@ -241,7 +240,7 @@ static const struct {
 
 START_TEST(test_ksm_stat)
 {
-    struct ksm_ksm_stat st;
+    struct ksm_process_figures st;
     const char *t = ksm_stat_cases[_i].text;
     int rc;
 
@@ -264,6 +263,50 @@ START_TEST(test_ksm_stat)
 }
 END_TEST
 
+/* The file ksm_merging_pages: one unsigned figure that fits an int64_t. */
+static const struct {
+    const char *text;
+    int rc;
+    int64_t value;
+} merging_cases[] = {
+    {"0\n", 0, 0},
+    {"777\n", 0, 777},
+    {"9223372036854775807\n", 0, INT64_MAX},
+    {"9223372036854775808\n", -ERANGE, 0},
+    {"18446744073709551616\n", -ERANGE, 0},
+    {"-1\n", -EINVAL, 0},
+    {"12 \n", -EINVAL, 0},
+    {"x\n", -EINVAL, 0},
+    {"", -EINVAL, 0},
+};
+
+/*
+ * A failure leaves the figures as they were: no present bit, no value, so
+ * that a process whose file cannot be parsed never claims a figure.
+ */
+START_TEST(test_merging_pages)
+{
+    struct ksm_process_figures st = {
+        .present = 1u << KSM_PROC_RMAP_ITEMS,
+        .value[KSM_PROC_RMAP_ITEMS] = 40,
+        .value[KSM_PROC_MERGING_PAGES] = -7,
+    };
+    const char *t = merging_cases[_i].text;
+    int rc = ksm_parse_merging_pages(t, strlen(t), &st);
+
+    ck_assert_msg(rc == merging_cases[_i].rc, "%s: rc %d", t, rc);
+    ck_assert_int_eq(st.value[KSM_PROC_RMAP_ITEMS], 40);
+    if (rc != 0) {
+        ck_assert_uint_eq(st.present, 1u << KSM_PROC_RMAP_ITEMS);
+        ck_assert_int_eq(st.value[KSM_PROC_MERGING_PAGES], -7);
+        return;
+    }
+    ck_assert_uint_eq(st.present, (1u << KSM_PROC_RMAP_ITEMS) |
+                                      (1u << KSM_PROC_MERGING_PAGES));
+    ck_assert_int_eq(st.value[KSM_PROC_MERGING_PAGES], merging_cases[_i].value);
+}
+END_TEST
+
 /* Command lines are NUL-separated; sizeof - 1 drops the literal's NUL. */
 #define CMD(s) s, sizeof(s) - 1
 
@@ -273,7 +316,9 @@ static const struct {
     int rc;
     const char *name;
 } qemu_cases[] = {
-    {CMD("/usr/bin/qemu-system-x86_64\0-name\0guest=web01,debug-threads=on\0-S\0"), 0, "web01"},
+    {CMD("/usr/bin/"
+         "qemu-system-x86_64\0-name\0guest=web01,debug-threads=on\0-S\0"),
+     0, "web01"},
     {CMD("qemu\0-name\0web02\0"), 0, "web02"},
     {CMD("qemu\0-name\0web03,process=qemu:web03\0"), 0, "web03"},
     {CMD("qemu\0-name\0debug-threads=on,guest=db,,prod\0"), 0, "db,prod"},
@@ -286,7 +331,9 @@ static const struct {
     {CMD("qemu\0-name\0guest=\0"), -EINVAL, NULL},
     {CMD("qemu\0-name\0debug-threads=on\0"), -EINVAL, NULL},
     {CMD("qemu\0-name\0,x\0"), -EINVAL, NULL},
-    {CMD("qemu\0-m\0" "4096\0"), -ENOENT, NULL},
+    {CMD("qemu\0-m\0"
+         "4096\0"),
+     -ENOENT, NULL},
     {CMD("qemu\0--name\0x\0"), -ENOENT, NULL},
     {CMD("-names\0x\0"), -ENOENT, NULL},
     {"", 0, -ENOENT, NULL},
@@ -399,6 +446,7 @@ static Suite *parse_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("ksm_stat");
     tcase_add_loop_test(tc, test_ksm_stat, 0, N(ksm_stat_cases));
+    tcase_add_loop_test(tc, test_merging_pages, 0, N(merging_cases));
     suite_add_tcase(s, tc);
     tc = tcase_create("qemu_name");
     tcase_add_loop_test(tc, test_qemu_name, 0, N(qemu_cases));

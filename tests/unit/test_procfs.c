@@ -10,13 +10,13 @@
 #include "testutil.h"
 
 #ifndef KSM_PROCFS_DIR
-#error "KSM_PROCFS_DIR must name tests/procfs"
+#error "KSM_PROCFS_DIR must name tests/fixtures/procfs"
 #endif
 
 #define TYPICAL KSM_PROCFS_DIR "/typical"
 
-static struct ksm_procfs *reader(const char *root, bool processes,
-                                 size_t max, size_t budget)
+static struct ksm_procfs *reader(const char *root, bool processes, size_t max,
+                                 size_t budget)
 {
     struct ksm_procfs_config c = {.root = root,
                                   .processes = processes,
@@ -38,7 +38,7 @@ static const struct ksm_process *by_pid(const struct ksm_procfs_sample *s,
     return NULL;
 }
 
-#define V(p, f) ((p)->stat.value[KSM_PROC_##f])
+#define V(p, f) ((p)->figures.value[KSM_PROC_##f])
 
 static void check_typical(const struct ksm_procfs_sample *s)
 {
@@ -63,7 +63,7 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert(p->qemu);
     ck_assert_str_eq(p->comm, "qemu-system-x86");
     ck_assert_str_eq(p->vm, "web01");
-    ck_assert_uint_eq(p->stat.present, 0x3f);
+    ck_assert_uint_eq(p->figures.present, 0x3f);
     ck_assert_int_eq(V(p, MERGING_PAGES), 30000);
     ck_assert_int_eq(V(p, ZERO_PAGES), 100);
     ck_assert_int_eq(V(p, RMAP_ITEMS), 40000);
@@ -96,7 +96,7 @@ static void check_typical(const struct ksm_procfs_sample *s)
     /* A kernel without ksm_stat: ksm_merging_pages alone. */
     p = by_pid(s, "1008");
     ck_assert_ptr_nonnull(p);
-    ck_assert_uint_eq(p->stat.present, 1u << KSM_PROC_MERGING_PAGES);
+    ck_assert_uint_eq(p->figures.present, 1u << KSM_PROC_MERGING_PAGES);
     ck_assert_int_eq(V(p, MERGING_PAGES), 777);
 
     p = by_pid(s, "1009");
@@ -113,8 +113,8 @@ static void check_typical(const struct ksm_procfs_sample *s)
     /* 6.1-6.3: merging pages from their own file beside ksm_stat. */
     p = by_pid(s, "1012");
     ck_assert_ptr_nonnull(p);
-    ck_assert_uint_eq(p->stat.present, (1u << KSM_PROC_RMAP_ITEMS) |
-                                           (1u << KSM_PROC_MERGING_PAGES));
+    ck_assert_uint_eq(p->figures.present, (1u << KSM_PROC_RMAP_ITEMS) |
+                                              (1u << KSM_PROC_MERGING_PAGES));
     ck_assert_int_eq(V(p, MERGING_PAGES), 33);
     ck_assert_int_eq(V(p, RMAP_ITEMS), 40);
 
@@ -193,6 +193,25 @@ START_TEST(test_processes_off)
 }
 END_TEST
 
+/*
+ * Makes root/pid a process directory with its KSM file (file holding text),
+ * comm and cmdline (up to its first NUL), and its path in dir (4096 bytes).
+ */
+static void fake_process(const char *root, const char *pid, const char *file,
+                         const char *text, const char *comm,
+                         const char *cmdline, char *dir)
+{
+    char sub[64], line[128];
+
+    snprintf(sub, sizeof(sub), "/%s", pid);
+    join(dir, root, sub);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    write_file(dir, file, text);
+    snprintf(line, sizeof(line), "%s\n", comm);
+    write_file(dir, "comm", line);
+    write_file(dir, "cmdline", cmdline);
+}
+
 /* Processes come and go between scans; vmstat without KSM lines. */
 START_TEST(test_changes)
 {
@@ -201,11 +220,8 @@ START_TEST(test_changes)
     struct ksm_procfs_sample s;
 
     scratch_root(root, ksm);
-    join(dir, root, "/1");
-    ck_assert_int_eq(mkdir(dir, 0755), 0);
-    write_file(dir, "ksm_stat", "ksm_merging_pages 5\n");
-    write_file(dir, "comm", "one\n");
-    write_file(dir, "cmdline", "one");
+    fake_process(root, "1", "ksm_stat", "ksm_merging_pages 5\n", "one", "one",
+                 dir);
     write_file(root, "vmstat", "nr_free_pages 1\n");
     r = reader(root, true, 0, 0);
     ksm_procfs_read(r, true, &s);
@@ -215,11 +231,8 @@ START_TEST(test_changes)
     ck_assert_uint_eq(s.nprocesses, 1);
     ck_assert_str_eq(s.processes[0].comm, "one");
 
-    join(dir, root, "/2");
-    ck_assert_int_eq(mkdir(dir, 0755), 0);
-    write_file(dir, "ksm_stat", "ksm_merging_pages 6\n");
-    write_file(dir, "comm", "two\n");
-    write_file(dir, "cmdline", "two");
+    fake_process(root, "2", "ksm_stat", "ksm_merging_pages 6\n", "two", "two",
+                 dir);
     join(dir, root, "/1");
     rm_rf(dir);
     write_file(root, "vmstat", "cow_ksm x\n");
@@ -236,7 +249,7 @@ END_TEST
 
 /*
  * A process first seen between fork and exec (libvirt's child before it
- * becomes QEMU) is learnt again once its comm changes.
+ * becomes QEMU) is identified again once its comm changes.
  */
 START_TEST(test_exec_after_scan)
 {
@@ -245,11 +258,9 @@ START_TEST(test_exec_after_scan)
     struct ksm_procfs_sample s;
 
     scratch_root(root, ksm);
-    join(dir, root, "/500");
-    ck_assert_int_eq(mkdir(dir, 0755), 0);
-    write_file(dir, "ksm_stat", "ksm_merging_pages 0\nksm_mergeable: no\n");
-    write_file(dir, "comm", "rpc-virtqemud\n");
-    write_file(dir, "cmdline", "/usr/sbin/virtqemud");
+    fake_process(root, "500", "ksm_stat",
+                 "ksm_merging_pages 0\nksm_mergeable: no\n", "rpc-virtqemud",
+                 "/usr/sbin/virtqemud", dir);
     r = reader(root, true, 0, 0);
     ksm_procfs_read(r, true, &s);
     ck_assert_uint_eq(s.nprocesses, 0);
@@ -269,6 +280,43 @@ START_TEST(test_exec_after_scan)
     ck_assert_uint_eq(s.nprocesses, 1);
     ck_assert_str_eq(s.processes[0].vm, "vm1");
     ck_assert_str_eq(s.processes[0].comm, "qemu-system-x86");
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * A kernel with ksm_merging_pages but no ksm_stat: a value that cannot be
+ * parsed is no figure at all.  The process is not listed and the failure is
+ * counted; the next valid value lists it again.
+ */
+START_TEST(test_merging_only_garbage)
+{
+    static const char *const bad[] = {"x\n", "-1\n", "9223372036854775808\n"};
+    char root[4096], ksm[4096], dir[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_process(root, "7", "ksm_merging_pages", "12\n", "worker", "worker",
+                 dir);
+    r = reader(root, true, 0, 0);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_int_eq(V(&s.processes[0], MERGING_PAGES), 12);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file(dir, "ksm_merging_pages", bad[i]);
+        ksm_procfs_read(r, false, &s);
+        ck_assert_uint_eq(s.examined, 1);
+        ck_assert_uint_eq(s.nprocesses, 0);
+        ck_assert_uint_eq(s.source_errors[KSM_SRC_KSM_STAT], i + 1);
+    }
+    write_file(dir, "ksm_merging_pages", "13\n");
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_uint_eq(s.processes[0].figures.present,
+                      1u << KSM_PROC_MERGING_PAGES);
+    ck_assert_int_eq(V(&s.processes[0], MERGING_PAGES), 13);
     ksm_procfs_free(r);
     rm_rf(root);
 }
@@ -316,6 +364,7 @@ int main(void)
     tcase_add_test(tc, test_processes_off);
     tcase_add_test(tc, test_changes);
     tcase_add_test(tc, test_exec_after_scan);
+    tcase_add_test(tc, test_merging_only_garbage);
     tcase_add_test(tc, test_missing_root);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");

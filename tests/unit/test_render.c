@@ -168,8 +168,7 @@ START_TEST(test_escaping)
     struct ksm_sample s = {0};
 
     ck_assert_uint_eq(ksm_render_metric(&b, &m, &s, KSM_FORMAT_TEXT), 2);
-    ck_assert_uint_eq(ksm_render_metric(&b, &m, &s, KSM_FORMAT_OPENMETRICS),
-                      2);
+    ck_assert_uint_eq(ksm_render_metric(&b, &m, &s, KSM_FORMAT_OPENMETRICS), 2);
     ck_assert_int_eq(ksm_render_end(&b, KSM_FORMAT_TEXT), 0);
     ck_assert_str_eq(b.data,
                      "# HELP ksm_test back\\\\slash \"quoted\"\\nline\n"

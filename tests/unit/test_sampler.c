@@ -11,8 +11,8 @@
 #include "ksm/sampler.h"
 #include "testutil.h"
 
-#define B(f)      KSM_FIELD_BIT(f)
-#define ALL_BITS  ((UINT32_C(1) << KSM_FIELD_COUNT) - 1)
+#define B(f)     KSM_FIELD_BIT(f)
+#define ALL_BITS ((UINT32_C(1) << KSM_FIELD_COUNT) - 1)
 
 START_TEST(test_typical)
 {
@@ -115,17 +115,17 @@ START_TEST(test_garbage)
         enum ksm_field f;
         int err;
     } bad[] = {
-        {KSM_PAGES_SHARED, -EINVAL},      /* empty */
-        {KSM_PAGES_SHARING, -EINVAL},     /* text */
-        {KSM_PAGES_UNSHARED, -ERANGE},    /* 2^64 */
-        {KSM_PAGES_VOLATILE, -EINVAL},    /* -1 in an unsigned file */
-        {KSM_FULL_SCANS, -EINVAL},        /* trailing junk */
-        {KSM_PAGES_SCANNED, -EOVERFLOW},  /* 100 kB of digits */
-        {KSM_STABLE_NODE_DUPS, -EINVAL},  /* leading blank */
-        {KSM_RUN, -EINVAL},               /* '+' */
-        {KSM_SLEEP_MILLISECS, -EINVAL},   /* two newlines */
-        {KSM_GENERAL_PROFIT, -ERANGE},    /* 2^63 in a signed file */
-        {KSM_ADVISOR_MODE, -EINVAL},      /* nothing selected */
+        {KSM_PAGES_SHARED, -EINVAL},     /* empty */
+        {KSM_PAGES_SHARING, -EINVAL},    /* text */
+        {KSM_PAGES_UNSHARED, -ERANGE},   /* 2^64 */
+        {KSM_PAGES_VOLATILE, -EINVAL},   /* -1 in an unsigned file */
+        {KSM_FULL_SCANS, -EINVAL},       /* trailing junk */
+        {KSM_PAGES_SCANNED, -EOVERFLOW}, /* 100 kB of digits */
+        {KSM_STABLE_NODE_DUPS, -EINVAL}, /* leading blank */
+        {KSM_RUN, -EINVAL},              /* '+' */
+        {KSM_SLEEP_MILLISECS, -EINVAL},  /* two newlines */
+        {KSM_GENERAL_PROFIT, -ERANGE},   /* 2^63 in a signed file */
+        {KSM_ADVISOR_MODE, -EINVAL},     /* nothing selected */
     };
     struct ksm_sampler_config cfg = {.sysfs_root = fixture("garbage")};
     struct ksm_sampler *sp;
@@ -374,8 +374,7 @@ START_TEST(test_full_scan_duration)
         {7, "bad\n", -1}, /* full_scans absent: no duration this sample */
         {9, "14\n", 4.0}, /* 4 s since t=5 for 1 scan */
         {10, "3\n", -1},  /* went backwards: a different counter */
-        {11, "4\n", -1},
-        {12, "5\n", 1.0},
+        {11, "4\n", -1},  {12, "5\n", 1.0},
     };
     char root[4096], ksm[4096];
     struct fake_clock clock = {0};
@@ -396,8 +395,8 @@ START_TEST(test_full_scan_duration)
             ck_assert_msg(!s.has_full_scan_duration, "step %zu", i);
         } else {
             ck_assert_msg(s.has_full_scan_duration, "step %zu", i);
-            ck_assert_double_eq_tol(s.full_scan_duration_seconds,
-                                    steps[i].want, 1e-9);
+            ck_assert_double_eq_tol(s.full_scan_duration_seconds, steps[i].want,
+                                    1e-9);
         }
     }
     ksm_sampler_free(sp);

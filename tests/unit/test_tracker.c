@@ -6,9 +6,8 @@
 
 #include <check.h>
 
-#include "testutil.h"
-
 #include "ksm/tracker.h"
+#include "testutil.h"
 
 struct log {
     int n;

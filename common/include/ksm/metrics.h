@@ -64,12 +64,15 @@ typedef size_t (*ksm_series_fn)(const struct ksm_metric *metric,
                                 const struct ksm_sample *sample,
                                 ksm_emit_fn emit, void *ctx);
 
+/*
+ * One metric.  Write a row with designated initializers and leave out what
+ * does not apply: zero and NULL mean "none" for every member.
+ */
 struct ksm_metric {
     /* Prometheus name, e.g. "ksm_pages_sharing". */
     const char *name;
     /* One line of help text, without a trailing period rule. */
     const char *help;
-    enum ksm_metric_type type;
     /* OpenMetrics unit, a suffix of the name ("bytes", "seconds"), or NULL. */
     const char *unit;
     /* collectd type from the stock types.db, or NULL when not dispatched. */
@@ -79,15 +82,16 @@ struct ksm_metric {
      * appended after a '-' (or stands alone when this is empty).
      */
     const char *collectd_instance;
-    unsigned flags;
-    /* Where the value comes from: a field (divided by divisor) ... */
-    int field;
-    uint32_t divisor;
-    /* ... or, when field is -1, a function. */
-    ksm_series_fn series;
     /* collectd only: multiply by this (0 means 1), e.g. seconds to ms. */
     double collectd_scale;
-    /* With KSM_MF_PROCESS: the ksm_stat figure (enum ksm_proc_field). */
+    /* Where the value comes from: a function, when set ... */
+    ksm_series_fn series;
+    enum ksm_metric_type type;
+    unsigned flags; /* KSM_MF_* */
+    /* ... else a field of the KSM directory, divided by divisor above 1. */
+    int field;
+    uint32_t divisor;
+    /* With KSM_MF_PROCESS: the figure it reports (enum ksm_proc_field). */
     int proc_field;
 };
 

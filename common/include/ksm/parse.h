@@ -33,6 +33,13 @@ int ksm_parse_u64(const char *text, size_t n, uint64_t *out);
  */
 int ksm_parse_i64(const char *text, size_t n, int64_t *out);
 
+/*
+ * Parses an unsigned decimal ("%lu\n", no sign) as ksm_parse_u64() does,
+ * for a figure stored beside signed ones in an int64_t.  Returns 0, -EINVAL,
+ * or -ERANGE when the value exceeds INT64_MAX.
+ */
+int ksm_parse_u64_as_i64(const char *text, size_t n, int64_t *out);
+
 /* The modes listed in a selection file and which one is selected. */
 struct ksm_selection {
     unsigned count;
@@ -87,8 +94,9 @@ enum ksm_proc_field {
     KSM_PROC_FIELD_COUNT
 };
 
-struct ksm_ksm_stat {
-    uint32_t present; /* bit (1 << KSM_PROC_*) per line found */
+/* The KSM figures of one process, from ksm_stat or ksm_merging_pages. */
+struct ksm_process_figures {
+    uint32_t present; /* bit (1 << KSM_PROC_*) per figure found */
     int64_t value[KSM_PROC_FIELD_COUNT];
 };
 
@@ -101,7 +109,21 @@ struct ksm_ksm_stat {
  * Returns 0 and writes *out, or -EINVAL/-ERANGE for a malformed known line
  * or a line without '\n'.  *out is untouched on failure.
  */
-int ksm_parse_ksm_stat(const char *text, size_t n, struct ksm_ksm_stat *out);
+int ksm_parse_ksm_stat(const char *text, size_t n,
+                       struct ksm_process_figures *out);
+
+/*
+ * Parses /proc/PID/ksm_merging_pages, one unsigned decimal as
+ * ksm_parse_u64() reads it, into the KSM_PROC_MERGING_PAGES figure of *out
+ * (its present bit set), leaving the other figures as they are.  The file
+ * exists on kernels whose ksm_stat lacks that line, or that have no
+ * ksm_stat at all.
+ *
+ * Returns 0, -EINVAL, or -ERANGE above INT64_MAX.  *out is untouched on
+ * failure.
+ */
+int ksm_parse_merging_pages(const char *text, size_t n,
+                            struct ksm_process_figures *out);
 
 /*
  * Finds a QEMU guest's name in its command line (NUL-separated arguments,

@@ -12,13 +12,14 @@
 #define KSM_COMM_LEN    64
 #define KSM_VM_NAME_LEN 128
 
-/* One process listed in a sample (see METRICS.md for who is listed). */
+/* One process listed in a sample (see docs/metrics.md for who is listed). */
 struct ksm_process {
-    char pid[12];                /* decimal, for labels */
-    char comm[KSM_COMM_LEN];     /* valid UTF-8 */
-    char vm[KSM_VM_NAME_LEN];    /* QEMU guest name, or "" */
+    char pid[12];             /* decimal, for labels */
+    char comm[KSM_COMM_LEN];  /* valid UTF-8 */
+    char vm[KSM_VM_NAME_LEN]; /* QEMU guest name, or "" */
     bool qemu;
-    struct ksm_ksm_stat stat;    /* present bits say what this kernel has */
+    /* Its KSM figures; the present bits say what this kernel has. */
+    struct ksm_process_figures figures;
 };
 
 /* The procfs files whose failures are counted, by name. */
@@ -33,24 +34,26 @@ extern const char *const ksm_proc_source_names[KSM_SRC_COUNT];
 
 /* What one procfs reading found; part of struct ksm_sample. */
 struct ksm_procfs_sample {
-    bool has_ksmd;
-    double ksmd_cpu_seconds;
-    bool has_cow;
-    uint64_t cow_ksm;
-    bool has_swpin_copy;
-    uint64_t swpin_copy;
-    /* Sources that exist on this system, and failures since the start. */
-    uint32_t source_exists;
+    double ksmd_cpu_seconds; /* when has_ksmd */
+    uint64_t cow_ksm;        /* when has_cow */
+    uint64_t swpin_copy;     /* when has_swpin_copy */
+    /* Failures since the start, per source. */
     uint64_t source_errors[KSM_SRC_COUNT];
 
-    /* The process scan, when enabled. */
-    bool scanned;
+    /* The process scan, when scanned. */
     const struct ksm_process *processes; /* owned by the reader */
     size_t nprocesses;
-    uint64_t examined;      /* processes looked at in this scan */
-    uint64_t denied;        /* of those, how many refused access */
-    uint64_t vanished;      /* exited while being read, since the start */
-    uint64_t over_limit;    /* not looked at: beyond max_processes */
+    uint64_t examined;   /* processes looked at in this scan */
+    uint64_t denied;     /* of those, how many refused access */
+    uint64_t vanished;   /* exited while being read, since the start */
+    uint64_t over_limit; /* not looked at: beyond max_processes */
+
+    /* Sources that exist on this system (bit 1 << KSM_SRC_*). */
+    uint32_t source_exists;
+    bool has_ksmd;
+    bool has_cow;
+    bool has_swpin_copy;
+    bool scanned; /* the process scan is enabled */
 };
 
 struct ksm_procfs_config {

@@ -88,6 +88,14 @@ struct ksm_sample {
     uint64_t page_size;
     uint64_t rmap_item_size;
 
+    /*
+     * The sources beside the KSM directory, one member each, filled by that
+     * source's own reader (common/src/<source>.c), which ksm_sampler_new()
+     * creates and ksm_sampler_read() calls.  A further source (transparent
+     * huge pages, ksmtuned, smaps_rollup) is a further member here, and its
+     * metrics are rows of ksm_metrics[] whose series read that member.
+     */
+
     /* The cost side and the processes, when a procfs root is configured. */
     struct ksm_procfs_sample proc;
 };

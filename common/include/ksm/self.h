@@ -8,12 +8,12 @@
 
 /* Process figures as Prometheus client libraries report them. */
 struct ksm_self {
-    double cpu_seconds;    /* utime + stime */
-    uint64_t rss_bytes;    /* resident set */
-    uint64_t vsize_bytes;  /* virtual memory */
-    double start_time;     /* seconds since the Unix epoch */
-    uint64_t open_fds;     /* entries of /proc/self/fd */
-    uint64_t max_fds;      /* soft RLIMIT_NOFILE */
+    double cpu_seconds;   /* utime + stime */
+    uint64_t rss_bytes;   /* resident set */
+    uint64_t vsize_bytes; /* virtual memory */
+    double start_time;    /* seconds since the Unix epoch */
+    uint64_t open_fds;    /* entries of /proc/self/fd */
+    uint64_t max_fds;     /* soft RLIMIT_NOFILE */
 };
 
 struct ksm_self_reader;

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* The series functions that the metric table names; never installed. */
+#ifndef KSM_DERIVE_H
+#define KSM_DERIVE_H
+
+#include "ksm/metrics.h"
+
+/*
+ * Each is a ksm_series_fn (metrics.h): it emits the series of metric m that
+ * sample s holds, and returns how many; none when its source is absent.
+ * They are grouped by the source they read, as struct ksm_sample is.
+ */
+#define KSM_SERIES_FN(name)                                                    \
+    size_t name(const struct ksm_metric *m, const struct ksm_sample *s,        \
+                ksm_emit_fn emit, void *ctx)
+
+/* Derived from the files of <sysfs>/kernel/mm/ksm. */
+KSM_SERIES_FN(ksm_series_saved_bytes);
+KSM_SERIES_FN(ksm_series_sharing_ratio);
+KSM_SERIES_FN(ksm_series_unshared_ratio);
+KSM_SERIES_FN(ksm_series_savings_ratio);
+KSM_SERIES_FN(ksm_series_rmap_overhead_bytes);
+KSM_SERIES_FN(ksm_series_full_scan_duration);
+KSM_SERIES_FN(ksm_series_advisor_mode);
+
+/* The reading itself. */
+KSM_SERIES_FN(ksm_series_up);
+KSM_SERIES_FN(ksm_series_read_errors);
+
+/* From procfs: ksmd, vmstat and the per-process scan. */
+KSM_SERIES_FN(ksm_series_ksmd_cpu);
+KSM_SERIES_FN(ksm_series_cow);
+KSM_SERIES_FN(ksm_series_swapin_copies);
+KSM_SERIES_FN(ksm_series_scan_examined);
+KSM_SERIES_FN(ksm_series_scan_denied);
+KSM_SERIES_FN(ksm_series_scan_over_limit);
+KSM_SERIES_FN(ksm_series_scan_vanished);
+/* One series per listed process, of the figure m->proc_field. */
+KSM_SERIES_FN(ksm_series_per_process);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* The cost side of KSM: ksmd's CPU time and vmstat's KSM counters. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "ksm/clock.h"
+#include "ksm/parse.h"
+#include "procfs_internal.h"
+
+#define PF_KTHREAD    0x00200000u /* include/linux/sched.h */
+#define KTHREADD_PID  2
+#define KSMD_RETRY_NS (60 * UINT64_C(1000000000))
+#define STAT_BUF      1024
+
+void ksm_procfs_close_kernel(struct ksm_procfs *r)
+{
+    if (r->kernel.vmstat_fd >= 0)
+        close(r->kernel.vmstat_fd);
+    if (r->kernel.ksmd_fd >= 0)
+        close(r->kernel.ksmd_fd);
+    r->kernel.vmstat_fd = r->kernel.ksmd_fd = -1;
+}
+
+/* Parses the number after the "KEY " that starts at text[at]. */
+static int parse_vmstat_line(const char *text, size_t n, size_t at, size_t klen,
+                             uint64_t *out)
+{
+    const char *value = text + at + klen + 1;
+    const char *nl = memchr(text + at, '\n', n - at);
+
+    return ksm_parse_u64(value, (size_t)((nl ? nl : text + n) - value), out);
+}
+
+/*
+ * ksm_parse_vmstat(), looking first where the line was last time: the
+ * kernel prints vmstat in a fixed order, so the line moves only by the
+ * widths of the numbers before it.
+ */
+static int vmstat_lookup(const char *text, size_t n, const char *key,
+                         size_t *hint, uint64_t *out)
+{
+    size_t klen = strlen(key);
+    char needle[64];
+    const char *p;
+    int err;
+
+    for (size_t h = *hint > 64 ? *hint - 64 : 0; h < *hint + 64 && h < n; h++) {
+        if ((h == 0 || text[h - 1] == '\n') && n - h > klen &&
+            memcmp(text + h, key, klen) == 0 && text[h + klen] == ' ') {
+            *hint = h;
+            return parse_vmstat_line(text, n, h, klen, out);
+        }
+    }
+    err = ksm_parse_vmstat(text, n, key, out);
+    snprintf(needle, sizeof(needle), "\n%s ", key);
+    p = memmem(text, n, needle, strlen(needle));
+    if (p)
+        *hint = (size_t)(p - text) + 1;
+    return err;
+}
+
+/* One vmstat counter: absent on a kernel without it, else counted. */
+static void read_vmstat_counter(struct ksm_procfs *r, size_t len,
+                                const char *key, size_t *hint, bool *has,
+                                uint64_t *out)
+{
+    int err = vmstat_lookup(r->kernel.vmstat, len, key, hint, out);
+
+    *has = err == 0;
+    if (err && err != -ENOENT)
+        r->errors[KSM_SRC_VMSTAT]++;
+}
+
+void ksm_procfs_read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
+{
+    struct ksmd_vmstat *k = &r->kernel;
+    size_t n;
+
+    if (k->vmstat_fd < 0) {
+        k->vmstat_fd = openat(r->rootfd, "vmstat", O_RDONLY | O_CLOEXEC);
+        if (k->vmstat_fd < 0) {
+            if (errno != ENOENT) {
+                r->errors[KSM_SRC_VMSTAT]++;
+                out->source_exists |= 1u << KSM_SRC_VMSTAT;
+            }
+            return;
+        }
+    }
+    out->source_exists |= 1u << KSM_SRC_VMSTAT;
+    if (ksm_read_fd(k->vmstat_fd, k->vmstat, sizeof(k->vmstat), &n) != 0) {
+        r->errors[KSM_SRC_VMSTAT]++;
+        close(k->vmstat_fd);
+        k->vmstat_fd = -1;
+        return;
+    }
+    /* Lines missing on a kernel without KSM are absent, not errors. */
+    read_vmstat_counter(r, n, "cow_ksm", &k->vmstat_hint[0], &out->has_cow,
+                        &out->cow_ksm);
+    read_vmstat_counter(r, n, "ksm_swpin_copy", &k->vmstat_hint[1],
+                        &out->has_swpin_copy, &out->swpin_copy);
+}
+
+/* Parses a stat text; true for ksmd, with its figures in *st. */
+static bool parse_ksmd_stat(const char *buf, size_t n, struct ksm_proc_stat *st)
+{
+    char comm[KSM_COMM_LEN];
+
+    return ksm_parse_proc_stat(buf, n, st, comm, sizeof(comm)) == 0 &&
+           strcmp(comm, "ksmd") == 0;
+}
+
+/*
+ * True for the ksmd kernel thread: a user process may call itself "ksmd",
+ * but only a kernel thread is kthreadd's child or has PF_KTHREAD.
+ */
+static bool is_ksmd(const char *buf, size_t n)
+{
+    struct ksm_proc_stat st;
+
+    return parse_ksmd_stat(buf, n, &st) &&
+           (st.ppid == KTHREADD_PID || (st.flags & PF_KTHREAD));
+}
+
+/* Walks the PIDs for the ksmd kernel thread; keeps its stat open. */
+static void find_ksmd(struct ksm_procfs *r)
+{
+    struct dirent *d;
+    char path[32], buf[STAT_BUF];
+    size_t n;
+
+    r->kernel.ksmd_searched = true;
+    r->kernel.ksmd_searched_ns = ksm_monotonic_ns();
+    rewinddir(r->dir);
+    while ((d = readdir(r->dir)) != NULL) {
+        int pid;
+        int fd;
+
+        if (ksm_procfs_parse_pid(d->d_name, &pid) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%d/stat", pid);
+        fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (ksm_read_fd(fd, buf, sizeof(buf), &n) == 0 && is_ksmd(buf, n)) {
+            r->kernel.ksmd_fd = fd;
+            return;
+        }
+        close(fd);
+    }
+}
+
+/*
+ * Reads the kept stat of ksmd into *out.  False when it is gone or is some
+ * other thread now: the descriptor is then closed, for a new search.
+ */
+static bool read_known_ksmd(struct ksm_procfs *r, struct ksm_procfs_sample *out)
+{
+    struct ksmd_vmstat *k = &r->kernel;
+    struct ksm_proc_stat st;
+    char buf[STAT_BUF];
+    size_t n;
+    int err = ksm_read_fd(k->ksmd_fd, buf, sizeof(buf), &n);
+
+    if (err == 0 && parse_ksmd_stat(buf, n, &st)) {
+        out->source_exists |= 1u << KSM_SRC_KSMD_STAT;
+        out->has_ksmd = true;
+        out->ksmd_cpu_seconds = (double)(st.utime + st.stime) / k->ticks;
+        return true;
+    }
+    if (err == 0)
+        r->errors[KSM_SRC_KSMD_STAT]++;
+    close(k->ksmd_fd);
+    k->ksmd_fd = -1;
+    k->ksmd_searched = false;
+    return false;
+}
+
+void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
+                          struct ksm_procfs_sample *out)
+{
+    struct ksmd_vmstat *k = &r->kernel;
+
+    /* Gone or replaced: look for it again, now. */
+    if (k->ksmd_fd >= 0 && read_known_ksmd(r, out))
+        return;
+    if (!look || (k->ksmd_searched &&
+                  ksm_monotonic_ns() - k->ksmd_searched_ns < KSMD_RETRY_NS))
+        return;
+    find_ksmd(r);
+    if (k->ksmd_fd >= 0)
+        read_known_ksmd(r, out);
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-process scan: every process's KSM figures, and who it is. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "ksm/parse.h"
+#include "procfs_internal.h"
+
+#define KSM_STAT_BUF 1024
+
+/* A process seen by the last scan. */
+struct scan_entry {
+    int pid;
+    int fd;            /* its ksm_stat (or ksm_merging_pages), or -1 */
+    int comm_fd;       /* its comm, kept with fd, or -1 */
+    int merging_fd;    /* ksm_merging_pages beside a ksm_stat without it */
+    bool known;        /* comm and VM name read */
+    bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
+    bool no_source;    /* the kernel has neither */
+    struct ksm_process info;
+};
+
+enum read_result { LISTED, UNLISTED, VANISHED, DENIED, FAILED };
+
+static void close_kept(struct process_scan *sc, int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        sc->fds_kept--;
+    }
+    *fd = -1;
+}
+
+/* Closes what an entry keeps; it starts over at its next read. */
+static void drop_entry(struct process_scan *sc, struct scan_entry *e)
+{
+    close_kept(sc, &e->fd);
+    close_kept(sc, &e->comm_fd);
+    close_kept(sc, &e->merging_fd);
+    e->known = false;
+    e->merging_only = false;
+}
+
+void ksm_procfs_scan_free(struct ksm_procfs *r)
+{
+    struct process_scan *sc = &r->scan;
+
+    for (size_t i = 0; i < sc->nent; i++)
+        drop_entry(sc, &sc->ent[i]);
+    free(sc->ent);
+    free(sc->next);
+    free(sc->pids);
+    free(sc->out);
+    sc->ent = sc->next = NULL;
+    sc->pids = NULL;
+    sc->out = NULL;
+    sc->nent = sc->ent_cap = sc->next_cap = sc->pid_cap = sc->out_cap = 0;
+}
+
+/* Grows *p to hold at least want elements of size; 0 or -ENOMEM. */
+static int grow(void **p, size_t *cap, size_t want, size_t size)
+{
+    size_t n = *cap ? *cap : 64;
+    void *q;
+
+    if (want <= *cap)
+        return 0;
+    while (n < want)
+        n *= 2;
+    q = realloc(*p, n * size);
+    if (!q)
+        return -ENOMEM;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The PIDs in the root, ascending, at most max; returns how many. */
+static size_t list_pids(struct ksm_procfs *r, uint64_t *over)
+{
+    struct process_scan *sc = &r->scan;
+    struct dirent *d;
+    size_t n = 0;
+    bool sorted = true;
+
+    rewinddir(r->dir);
+    while ((d = readdir(r->dir)) != NULL) {
+        int pid;
+
+        if (ksm_procfs_parse_pid(d->d_name, &pid) != 0)
+            continue;
+        if (n == sc->max_processes ||
+            grow((void **)&sc->pids, &sc->pid_cap, n + 1, sizeof(int)) != 0) {
+            (*over)++;
+            continue;
+        }
+        if (n > 0 && pid < sc->pids[n - 1])
+            sorted = false;
+        sc->pids[n++] = pid;
+    }
+    /* procfs lists PIDs in ascending order; do not depend on it. */
+    if (!sorted)
+        qsort(sc->pids, n, sizeof(int), cmp_int);
+    return n;
+}
+
+/*
+ * True for a process that docs/metrics.md lists: one with KSM activity (a
+ * non-zero figure), or a QEMU guest, which is listed even when it opted out.
+ */
+static bool worth_listing(const struct ksm_process *p)
+{
+    const struct ksm_process_figures *f = &p->figures;
+
+    if (p->qemu)
+        return true;
+    for (int i = 0; i < KSM_PROC_FIELD_COUNT; i++)
+        if ((f->present & (1u << i)) && f->value[i] != 0)
+            return true;
+    return false;
+}
+
+/*
+ * QEMU guests by process or program name: qemu-system-* (comm is cut to 15
+ * bytes: "qemu-system-x86"), qemu-kvm (RHEL), kvm (Proxmox), and "qemu:NAME"
+ * that QEMU's -name process=... sets.  qemu-img, qemu-nbd, qemu-pr-helper
+ * and the like are tools, not guests.
+ */
+static bool is_qemu_name(const char *name, size_t len)
+{
+    return (len > 12 && memcmp(name, "qemu-system-", 12) == 0) ||
+           (len > 5 && memcmp(name, "qemu:", 5) == 0) ||
+           (len == 8 && memcmp(name, "qemu-kvm", 8) == 0) ||
+           (len == 3 && memcmp(name, "kvm", 3) == 0);
+}
+
+/* Reads a comm file into out (KSM_COMM_LEN), without its newline. */
+static int read_comm(int fd, char *out)
+{
+    size_t n;
+    int err = ksm_read_fd(fd, out, KSM_COMM_LEN - 1, &n);
+
+    if (err == -EOVERFLOW) {
+        n = KSM_COMM_LEN - 1;
+        err = 0;
+    }
+    if (err)
+        return err;
+    while (n > 0 && out[n - 1] == '\n')
+        n--;
+    out[n] = '\0';
+    ksm_sanitize_text(out);
+    return 0;
+}
+
+/* Reads a small file below the root at once; 0 or a negative errno. */
+static int read_at(int dirfd, const char *path, char *buf, size_t cap,
+                   size_t *len)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int err;
+
+    if (fd < 0)
+        return -errno;
+    err = ksm_read_fd(fd, buf, cap, len);
+    close(fd);
+    return err;
+}
+
+/*
+ * Reads the process's command line to tell whether it is a QEMU guest, and
+ * the guest's name.  Returns 0 or the negative errno of reading it.
+ */
+static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
+{
+    char *cmdline = r->scan.cmdline;
+    char path[32];
+    const char *base;
+    size_t n, len;
+    int err;
+
+    snprintf(path, sizeof(path), "%d/cmdline", e->pid);
+    err = read_at(r->rootfd, path, cmdline, CMDLINE_BUF, &n);
+    if (err == -EOVERFLOW) {
+        /* A longer command line: the first part holds QEMU's -name. */
+        n = CMDLINE_BUF;
+        err = 0;
+    }
+    if (err)
+        return err;
+    len = strnlen(cmdline, n);
+    base = memrchr(cmdline, '/', len);
+    base = base ? base + 1 : cmdline;
+    e->info.qemu = is_qemu_name(e->info.comm, strlen(e->info.comm)) ||
+                   is_qemu_name(base, (size_t)(cmdline + len - base));
+    e->info.vm[0] = '\0';
+    if (e->info.qemu &&
+        ksm_parse_qemu_name(cmdline, n, e->info.vm, sizeof(e->info.vm)) != 0)
+        e->info.vm[0] = '\0';
+    e->known = true;
+    return 0;
+}
+
+/* Opens a file of the process, counted as kept until drop_entry(). */
+static int open_kept(struct ksm_procfs *r, const struct scan_entry *e,
+                     const char *name, int *fd)
+{
+    char path[48];
+
+    snprintf(path, sizeof(path), "%d/%s", e->pid, name);
+    *fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return -errno;
+    r->scan.fds_kept++;
+    return 0;
+}
+
+/* Classifies a failure to open or read one of the process's files. */
+static enum read_result classify_failure(struct ksm_procfs *r, int err)
+{
+    if (ksm_file_gone(err))
+        return VANISHED;
+    if (err == -EACCES || err == -EPERM)
+        return DENIED;
+    r->errors[KSM_SRC_KSM_STAT]++;
+    return FAILED;
+}
+
+/*
+ * Opens a new process's KSM file and its comm.  Returns LISTED when both
+ * are open (the process may yet be listed), else what became of it.
+ */
+static enum read_result open_source(struct ksm_procfs *r, struct scan_entry *e)
+{
+    int err = open_kept(r, e, "ksm_stat", &e->fd);
+
+    if (err == -ENOENT) {
+        err = open_kept(r, e, "ksm_merging_pages", &e->fd);
+        e->merging_only = err == 0;
+    }
+    if (err == -ENOENT) {
+        char path[16];
+
+        /* Neither file: a kernel without them, or the process is gone. */
+        snprintf(path, sizeof(path), "%d", e->pid);
+        if (faccessat(r->rootfd, path, F_OK, 0) != 0)
+            return VANISHED;
+        e->no_source = true;
+        return UNLISTED;
+    }
+    if (err)
+        return classify_failure(r, err);
+    err = open_kept(r, e, "comm", &e->comm_fd);
+    if (err) {
+        drop_entry(&r->scan, e);
+        return classify_failure(r, err);
+    }
+    return LISTED;
+}
+
+/*
+ * Kernels 6.1 to 6.3 print ksm_stat without ksm_merging_pages, which they
+ * have as a file of its own: read it there.
+ */
+static int read_merging_file(struct ksm_procfs *r, struct scan_entry *e)
+{
+    char buf[32];
+    size_t n;
+    int err = 0;
+
+    if (e->merging_fd < 0)
+        err = open_kept(r, e, "ksm_merging_pages", &e->merging_fd);
+    if (err == -ENOENT)
+        return 0; /* not on this kernel either */
+    if (err == 0)
+        err = ksm_read_fd(e->merging_fd, buf, sizeof(buf), &n);
+    if (err == 0)
+        err = ksm_parse_merging_pages(buf, n, &e->info.figures);
+    return err;
+}
+
+/* Parses the text of the process's KSM file into its figures. */
+static int parse_figures(struct ksm_procfs *r, struct scan_entry *e,
+                         const char *buf, size_t n)
+{
+    struct ksm_process_figures *f = &e->info.figures;
+    int err;
+
+    if (e->merging_only) {
+        struct ksm_process_figures merging = {0};
+
+        /* The kernel has no ksm_stat: this figure is all there is. */
+        err = ksm_parse_merging_pages(buf, n, &merging);
+        if (err == 0)
+            *f = merging;
+        return err;
+    }
+    err = ksm_parse_ksm_stat(buf, n, f);
+    if (err == 0 && !(f->present & (1u << KSM_PROC_MERGING_PAGES)))
+        err = read_merging_file(r, e);
+    return err;
+}
+
+/*
+ * Reads comm at every scan: a process seen between fork and exec (libvirt's
+ * child before it becomes QEMU) changes it, and is identified again.
+ */
+static int refresh_identity(struct ksm_procfs *r, struct scan_entry *e)
+{
+    char comm[KSM_COMM_LEN];
+    int err = read_comm(e->comm_fd, comm);
+
+    if (err)
+        return err;
+    if (e->known && strcmp(comm, e->info.comm) == 0)
+        return 0;
+    memcpy(e->info.comm, comm, sizeof(comm));
+    snprintf(e->info.pid, sizeof(e->info.pid), "%d", e->pid);
+    return identify_program(r, e);
+}
+
+/*
+ * Reads the process's KSM file into buf, opening it first when needed.
+ * Returns LISTED with the read's result in *err, or why there is nothing
+ * to read.
+ */
+static enum read_result read_ksm_file(struct ksm_procfs *r,
+                                      struct scan_entry *e, char *buf,
+                                      size_t *n, int *err)
+{
+    for (bool retried = false;; retried = true) {
+        if (e->no_source)
+            return UNLISTED;
+        if (e->fd < 0) {
+            enum read_result res = open_source(r, e);
+
+            if (res != LISTED)
+                return res;
+        }
+        *err = ksm_read_fd(e->fd, buf, KSM_STAT_BUF, n);
+        if (!ksm_file_gone(*err) || retried)
+            return LISTED;
+        /*
+         * The process behind a kept descriptor exited; a process listed
+         * under the same PID is a new one: start over, once.
+         */
+        drop_entry(&r->scan, e);
+    }
+}
+
+/* Reads one process's KSM figures and, when they are new, who it is. */
+static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e)
+{
+    char buf[KSM_STAT_BUF];
+    size_t n = 0;
+    int err = 0;
+    enum read_result res = read_ksm_file(r, e, buf, &n, &err);
+
+    if (res != LISTED)
+        return res;
+    if (err == 0 && n == 0)
+        return UNLISTED; /* a kernel thread: no mm, nothing to say */
+    if (err == 0)
+        err = parse_figures(r, e, buf, n);
+    if (err == 0)
+        err = refresh_identity(r, e);
+    if (err)
+        return classify_failure(r, err);
+    return worth_listing(&e->info) ? LISTED : UNLISTED;
+}
+
+static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e)
+{
+    enum read_result res = read_process(r, e);
+
+    /* Beyond the budget nothing is kept: the next scan opens afresh. */
+    if (r->scan.fds_kept > r->scan.fd_budget || res == VANISHED)
+        drop_entry(&r->scan, e);
+    return res;
+}
+
+/*
+ * The entry for pid: the last scan's, when it saw this PID, else a new one.
+ * Both lists ascend, so the last scan's entries before pid have exited.
+ */
+static struct scan_entry take_entry(struct process_scan *sc, size_t *i, int pid)
+{
+    struct scan_entry e = {
+        .pid = pid, .fd = -1, .comm_fd = -1, .merging_fd = -1};
+
+    while (*i < sc->nent && sc->ent[*i].pid < pid)
+        drop_entry(sc, &sc->ent[(*i)++]);
+    if (*i < sc->nent && sc->ent[*i].pid == pid)
+        e = sc->ent[(*i)++];
+    return e;
+}
+
+/* The new list becomes the cache; the old array is reused next time. */
+static void keep_list(struct process_scan *sc, size_t nnext)
+{
+    struct scan_entry *t = sc->ent;
+    size_t c = sc->ent_cap;
+
+    sc->ent = sc->next;
+    sc->ent_cap = sc->next_cap;
+    sc->next = t;
+    sc->next_cap = c;
+    sc->nent = nnext;
+}
+
+void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
+{
+    struct process_scan *sc = &r->scan;
+    size_t npids = list_pids(r, &out->over_limit);
+    size_t i = 0, nnext = 0, nout = 0;
+
+    if (grow((void **)&sc->next, &sc->next_cap, npids,
+             sizeof(struct scan_entry)) != 0 ||
+        grow((void **)&sc->out, &sc->out_cap, npids ? npids : 1,
+             sizeof(struct ksm_process)) != 0) {
+        out->over_limit += npids;
+        return;
+    }
+    for (size_t j = 0; j < npids; j++) {
+        struct scan_entry e = take_entry(sc, &i, sc->pids[j]);
+
+        out->examined++;
+        switch (read_entry(r, &e)) {
+        case LISTED:
+            sc->out[nout++] = e.info;
+            break;
+        case VANISHED:
+            sc->vanished++;
+            drop_entry(sc, &e);
+            continue;
+        case DENIED:
+            out->denied++;
+            break;
+        case UNLISTED:
+        case FAILED:
+            break;
+        }
+        sc->next[nnext++] = e;
+    }
+    while (i < sc->nent)
+        drop_entry(sc, &sc->ent[i++]);
+    keep_list(sc, nnext);
+    out->processes = sc->out;
+    out->nprocesses = nout;
+}

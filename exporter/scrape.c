@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Samples KSM for a scrape and logs read problems as they start and end. */
+#include "scrape.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exporter.h"
+#include "ksm/clock.h"
+
+/* The tracker passes negative errnos; a positive one reads the same. */
+static const char *errstr(int err)
+{
+    return strerror(err < 0 ? -err : err);
+}
+
+/* Logs a problem when it starts and when it ends (ksm_tracker_update()). */
+static void log_event(void *ctx, enum ksm_event ev, int field, int err)
+{
+    const struct exporter *e = ctx;
+    const char *dir = ksm_sampler_path(e->sampler);
+    char path[4096];
+
+    if (field >= 0)
+        snprintf(path, sizeof(path), "%s/%s", dir, ksm_field_names[field]);
+    switch (ev) {
+    case KSM_EVENT_DIR_FAILED:
+        log_kv(&e->cfg.log, KSM_LOG_WARN,
+               "cannot read the KSM directory: ksm_up is 0 until it can", 2,
+               "path", dir, "err", errstr(err));
+        break;
+    case KSM_EVENT_DIR_RECOVERED:
+        log_kv(&e->cfg.log, KSM_LOG_INFO, "the KSM directory is readable again",
+               1, "path", dir);
+        break;
+    case KSM_EVENT_FILE_FAILED:
+        log_kv(&e->cfg.log, KSM_LOG_WARN, "cannot read a KSM file", 2, "file",
+               path, "err", errstr(err));
+        break;
+    case KSM_EVENT_FILE_RECOVERED:
+        log_kv(&e->cfg.log, KSM_LOG_INFO, "a KSM file is readable again", 1,
+               "file", path);
+        break;
+    }
+}
+
+void exporter_scrape(struct exporter *e)
+{
+    struct ksm_sample *s = &e->sample;
+    struct own_figures *own = &e->own;
+    uint64_t t0 = ksm_monotonic_ns();
+    int err = ksm_sampler_read(e->sampler, s);
+
+    own->scrape_duration_seconds = (double)(ksm_monotonic_ns() - t0) / 1e9;
+    own->version = e->cfg.version;
+    own->revision = e->cfg.revision;
+    own->has_self = e->self && ksm_self_read(e->self, &own->self) == 0;
+    ksm_tracker_update(&e->tracker, s, err, log_event, e);
+}
+
+/* Opening the directory counts no read error, unlike a sample would. */
+void exporter_probe(struct exporter *e)
+{
+    const char *dir = ksm_sampler_path(e->sampler);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct ksm_sample probe = {.up = fd >= 0};
+
+    ksm_tracker_update(&e->tracker, &probe, fd < 0 ? -errno : 0, log_event, e);
+    if (fd >= 0) {
+        close(fd);
+        log_kv(&e->cfg.log, KSM_LOG_INFO, "reading KSM", 1, "path", dir);
+    }
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Timing helpers shared by the C benchmarks: a clock and a median. */
+#ifndef KSM_BENCH_UTIL_H
+#define KSM_BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "ksm/clock.h"
+
+/* Microseconds on the project's monotonic clock. */
+static inline double bench_now_us(void)
+{
+    return (double)ksm_monotonic_ns() / 1e3;
+}
+
+/* Nanoseconds on the same clock. */
+static inline double bench_now_ns(void)
+{
+    return (double)ksm_monotonic_ns();
+}
+
+/* A qsort() comparator for doubles that never overflows, unlike a - b. */
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * The median of v[0..n-1], n > 0, which sorts v in place. The median rather
+ * than the mean, so that one round slowed by another process does not move it.
+ */
+static inline double bench_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), bench_cmp_double);
+    return v[n / 2];
+}
+
+#endif
