@@ -294,7 +294,9 @@ static int ksm_plugin_init(void)
     /*
      * From here collectd owns ctx, even when registering fails: since 5.8
      * plugin_register_complex_read() calls ctx_free on both of its failure
-     * paths (src/daemon/plugin.c), whatever plugin.h's comment says.
+     * paths (src/daemon/plugin.c), whatever plugin.h's comment says.  The
+     * plugin is built for 5.8 and later (Debian 12 has 5.12); on 5.7 a
+     * failed registration would leave ctx unfreed, once, at start-up.
      */
     if (plugin_register_complex_read(
             NULL, PLUGIN, ksm_plugin_read, 0,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ksm_exporter: flags, signals and the serve loop.  The flag helpers here
+ * ksm_exporter: flags, signals and the serve loop.  The flag parsers here
  * return process exit statuses (2 for a usage error, as getopt programs
  * do) or KEEP_GOING, not errnos: their result is what main() returns.
  */
@@ -75,7 +75,7 @@ static void usage(FILE *out)
         "  --help                  Show this help and exit.\n");
 }
 
-/* What a flag helper returns when the program should go on. */
+/* What a flag parser returns when the program should go on. */
 #define KEEP_GOING (-1)
 
 /* One clear line and exit status 2, as for any usage error. */

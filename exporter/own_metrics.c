@@ -3,6 +3,8 @@
 #include "own_metrics.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 
 enum own_row {
     OWN_BUILD_INFO,
@@ -75,10 +77,14 @@ int own_metrics_render(struct ksm_buf *b, const struct own_figures *f,
     };
 
     for (size_t i = 0; i < OWN_COUNT; i++) {
-        /* The process_* families only when /proc/self could be read. */
-        size_t n = i >= OWN_CPU && !f->has_self ? 0 : 1;
+        /*
+         * process_* are the families read from /proc/self, as in every
+         * Prometheus client library: left out when it could not be read.
+         */
+        bool from_self = strncmp(own_metrics[i].name, "process_", 8) == 0;
 
-        ksm_render_family(b, &own_metrics[i], &v[i], n, fmt);
+        ksm_render_family(b, &own_metrics[i], &v[i],
+                          from_self && !f->has_self ? 0 : 1, fmt);
     }
     return b->oom ? -ENOMEM : 0;
 }

@@ -5,7 +5,6 @@
 
 #include <microhttpd.h>
 
-struct MHD_Response;
 struct exporter_config;
 struct web_config;
 

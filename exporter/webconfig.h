@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The --web.config.file: TLS and basic auth, Prometheus exporter-toolkit
- * format. */
+/* --web.config.file: TLS and basic auth in the exporter-toolkit format. */
 #ifndef KSM_EXPORTER_WEBCONFIG_H
 #define KSM_EXPORTER_WEBCONFIG_H
 

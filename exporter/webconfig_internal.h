@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the web config reader's files: the walk's context and helpers. */
+/* Shared by the web config reader's files: the walk's context and steps. */
 #ifndef KSM_EXPORTER_WEBCONFIG_INTERNAL_H
 #define KSM_EXPORTER_WEBCONFIG_INTERNAL_H
 
@@ -22,7 +22,7 @@ struct wc_ctx {
 };
 
 /*
- * Every helper that can fail writes one line to x->err, "line N: why", and
+ * Every step that can fail writes one line to x->err, "line N: why", and
  * returns -EINVAL (a problem in the file) or -ENOMEM.
  */
 __attribute__((format(printf, 3, 4))) int

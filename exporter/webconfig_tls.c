@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The web config's tls_server_config: checked, then a GnuTLS priority string.
- */
+/* The web config's tls_server_config, checked and made a GnuTLS priority. */
 #include <gnutls/gnutls.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers that walk the web config's YAML document and report by line. */
+/* Walks the web config's YAML document and reports problems by line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it names what to install and fails.
 # Usage: install-deps.sh [build|test|bench]
 set -eu
-want=(cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev libyaml-dev
+want=(git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev libyaml-dev
       libcrypt-dev check curl)
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3

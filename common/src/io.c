@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The reading and clock helpers below the sampler and the procfs readers. */
+/* Whole-file reads through kept-open descriptors, below every reader. */
 #include "io.h"
 
 #include <errno.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "ksm/clock.h"
 
 int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
 {
@@ -26,13 +23,4 @@ int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
 bool ksm_file_gone(int err)
 {
     return err == -ENOENT || err == -ESRCH || err == -ENODEV || err == -ESTALE;
-}
-
-uint64_t ksm_monotonic_ns(void)
-{
-    struct timespec ts;
-
-    /* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }

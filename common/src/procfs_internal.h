@@ -27,8 +27,7 @@ struct ksmd_vmstat {
 
 struct scan_entry;
 
-/* What the per-process scan keeps from one scan to the next (process_scan.c).
- */
+/* What the per-process scan (process_scan.c) keeps between scans. */
 struct process_scan {
     bool enabled;
     size_t max_processes;

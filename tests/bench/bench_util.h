@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Timing helpers shared by the C benchmarks: a clock and a median. */
+/* Timing shared by the C benchmarks: a clock and a median. */
 #ifndef KSM_BENCH_UTIL_H
 #define KSM_BENCH_UTIL_H
 

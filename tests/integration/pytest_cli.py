@@ -18,6 +18,9 @@ def exec_pytest(test, options):
 
     TEST is a file of this directory, with an optional "::Class" to select.
     The exit status is pytest's: 0 when every check passed.  Never returns.
+    --strict-live (conftest.py) makes a missing live option, a skipped test
+    or a run with no test fail, so that a shell script that hands over its
+    options wrongly cannot pass with nothing checked.
     """
     python = sys.executable
     if importlib.util.find_spec("pytest") is None:
@@ -26,5 +29,5 @@ def exec_pytest(test, options):
     # -B and no cache: the checks run from the source tree and must leave
     # no __pycache__ or .pytest_cache behind in it.
     os.execv(python, [python, "-B", "-m", "pytest", "-q", "--tb=line",
-                      "-p", "no:cacheprovider",
+                      "-p", "no:cacheprovider", "--strict-live",
                       os.path.join(here, test), *options])

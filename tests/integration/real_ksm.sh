@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# End to end on the real KSM of this machine: a helper offers mergeable
+# End to end on the real KSM of this machine: a merger process offers mergeable
 # pages, KSM is switched on (every setting restored in a trap), then
 # ksm_exporter and ksm.so in a real collectd must show the merging.
 # Needs root and a writable /sys/kernel/mm/ksm; otherwise it says SKIP.
@@ -37,7 +37,7 @@ value() { awk -v n="$1" '$1 == n { print $2; exit }' "$2"; }
 mpid=$!
 PIDS+=("$mpid")
 for i in $(seq 100); do grep -q ready "$TMP/merger.out" && break; sleep 0.05; done
-check "helper ready" grep -q "ready pid=$mpid" "$TMP/merger.out"
+check "merger ready" grep -q "ready pid=$mpid" "$TMP/merger.out"
 
 start_exporter real || exit 1
 curl -s "http://127.0.0.1:$PORT/metrics" >"$TMP/before.prom"
@@ -60,13 +60,13 @@ cpu1=$(value ksm_ksmd_cpu_seconds_total "$TMP/after.prom")
 merging=$(sed -n "s/^ksm_process_merging_pages{pid=\"$mpid\",comm=\"ksm_merger\",vm=\"\"} \([0-9]*\)$/\1/p" "$TMP/after.prom")
 mergeable=$(sed -n "s/^ksm_process_mergeable{pid=\"$mpid\",comm=\"ksm_merger\",vm=\"\"} \([0-9]*\)$/\1/p" "$TMP/after.prom")
 echo "observed: pages_sharing=$sharing ksm_zero_pages=${zero:-absent} saved_bytes=$saved" \
-     "helper merging_pages=$merging ksmd_cpu=${cpu0}s->${cpu1}s"
+     "merger merging_pages=$merging ksmd_cpu=${cpu0}s->${cpu1}s"
 
 check "ksm_run is 1" test "$(value ksm_run "$TMP/after.prom")" = 1
 check "pages_sharing > 0" test "${sharing:-0}" -gt 0
 check "saved = (sharing + zero) x page in one scrape" \
     test "$saved" = "$(( (sharing + ${zero:-0}) * PAGE ))"
-check "the helper is listed with its pid and comm" test -n "$merging"
+check "the merger is listed with its pid and comm" test -n "$merging"
 # 64 MiB of 4 patterns: nearly every page merges, never more than it has.
 check "its merging pages are plausible ($merging)" \
     test "${merging:-0}" -gt 1000 -a "${merging:-0}" -le $(( 64 * 1048576 / PAGE ))
@@ -106,7 +106,7 @@ echo "collectd: vmpage_number-sharing=$csharing bytes-saved=$csaved" \
 gt0() { awk -v v="$1" 'BEGIN { exit !(v != "" && v + 0 > 0) }'; }
 check "collectd: pages sharing > 0" gt0 "$csharing"
 check "collectd: bytes saved > 0" gt0 "$csaved"
-check "collectd: the helper's merging pages > 0" gt0 "$cmerging"
+check "collectd: the merger's merging pages > 0" gt0 "$cmerging"
 check "collectd: ksmd spends CPU (ms/s)" gt0 "$cksmd"
 kill -TERM "$cpid"; wait "$cpid"
 [ "$FAIL" -gt 0 ] && cat "$TMP/cd/collectd.log"

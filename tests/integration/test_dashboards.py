@@ -215,10 +215,8 @@ def expand(expr):
 
 
 @pytest.fixture(scope="session")
-def prometheus(pytestconfig):
-    url = pytestconfig.getoption("prometheus")
-    if not url:
-        pytest.skip("needs --prometheus URL")
+def prometheus(live_option):
+    url, = live_option("prometheus")
     return url.rstrip("/")
 
 

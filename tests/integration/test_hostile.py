@@ -148,11 +148,8 @@ class Exporter:
 
 
 @pytest.fixture(scope="module")
-def exporter(pytestconfig):
-    port = pytestconfig.getoption("exporter_port")
-    pid = pytestconfig.getoption("exporter_pid")
-    if port is None or pid is None:
-        pytest.skip("needs --exporter-port and --exporter-pid")
+def exporter(live_option):
+    port, pid = live_option("exporter_port", "exporter_pid")
     return Exporter(port, pid)
 
 

@@ -15,7 +15,7 @@
 #include "collectd/core/utils/common/common.h"
 #include "testutil.h"
 
-/* ---- helpers ----------------------------------------------------------- */
+/* ---- building configs and reading ------------------------------------ */
 
 /* A string value; the text is copied to one of a few static slots. */
 static oconfig_value_t str_value(const char *s)

@@ -188,24 +188,12 @@ static int open_count(ino_t ino)
     return n;
 }
 
-/* The typical fixture, wherever the fixture tree keeps it. */
-static const char *typical_sysfs(void)
-{
-    static char path[4096];
-    struct stat st;
-
-    snprintf(path, sizeof(path), "%s/typical", KSM_FIXTURES_DIR);
-    if (stat(path, &st) != 0)
-        snprintf(path, sizeof(path), "%s/sysfs/typical", KSM_FIXTURES_DIR);
-    return path;
-}
-
 /* An exporter on the typical fixture, logging to log_fd. */
 static void init_exporter(struct exporter *e, int log_fd)
 {
     struct exporter_config cfg = {
         .telemetry_path = "/metrics",
-        .sysfs = typical_sysfs(),
+        .sysfs = KSM_FIXTURES_DIR "/typical",
         .procfs = "/proc",
         .version = "test",
         .revision = "test",

@@ -147,6 +147,23 @@ START_TEST(test_table_invariants)
                       "%s: no source", m->name);
         ck_assert_msg(m->series == NULL || m->divisor == 0,
                       "%s: a divisor on a series", m->name);
+        /*
+         * field and proc_field have no "none" (0 is a real field): a row
+         * that forgot its source would read the same one as another row.
+         */
+        for (size_t j = 0; j < i; j++) {
+            const struct ksm_metric *o = &ksm_metrics[j];
+
+            ck_assert_msg(m->series || o->series || m->field != o->field,
+                          "%s and %s read the same field", m->name, o->name);
+            ck_assert_msg(!(m->flags & o->flags & KSM_MF_PROCESS) ||
+                              m->proc_field != o->proc_field,
+                          "%s and %s report the same per-process figure",
+                          m->name, o->name);
+        }
+        ck_assert_msg(!(m->flags & KSM_MF_PROCESS) || m->series,
+                      "%s: a per-process row without its series function",
+                      m->name);
         if (m->collectd_type)
             ck_assert_msg(m->collectd_instance != NULL, "%s", m->name);
         for (size_t j = 0; j < i && m->collectd_type; j++) {

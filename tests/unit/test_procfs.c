@@ -288,7 +288,10 @@ END_TEST
 /*
  * A kernel with ksm_merging_pages but no ksm_stat: a value that cannot be
  * parsed is no figure at all.  The process is not listed and the failure is
- * counted; the next valid value lists it again.
+ * counted; the next valid value lists it again.  (That a failed parse leaves
+ * the figures untouched, rather than marking an unset value present, is
+ * test_merging_pages in test_parse.c: a reader that lists nothing on failure
+ * cannot show it from here.)
  */
 START_TEST(test_merging_only_garbage)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers for the unit tests: fixture paths and scratch sysfs trees. */
+/* Shared by the unit tests: fixture paths and scratch sysfs trees. */
 #ifndef KSM_TESTUTIL_H
 #define KSM_TESTUTIL_H
 

@@ -66,12 +66,17 @@ typedef size_t (*ksm_series_fn)(const struct ksm_metric *metric,
 
 /*
  * One metric.  Write a row with designated initializers and leave out what
- * does not apply: zero and NULL mean "none" for every member.
+ * does not apply: a missing pointer, scale or divisor means "none".  Three
+ * members have no "none": type (0 is KSM_GAUGE), field (0 is
+ * KSM_PAGES_SHARED, used when series is NULL) and proc_field (0 is
+ * KSM_PROC_MERGING_PAGES); the table's unit test refuses two rows that read
+ * the same field or the same per-process figure, which is what a row that
+ * forgot either would do.
  */
 struct ksm_metric {
     /* Prometheus name, e.g. "ksm_pages_sharing". */
     const char *name;
-    /* One line of help text, without a trailing period rule. */
+    /* One line of help text: a sentence, no newline. */
     const char *help;
     /* OpenMetrics unit, a suffix of the name ("bytes", "seconds"), or NULL. */
     const char *unit;

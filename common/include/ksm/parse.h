@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Strict parsers for the text the kernel prints in /sys/kernel/mm/ksm. */
+/* Strict parsers for what the kernel prints in sysfs's ksm and in procfs. */
 #ifndef KSM_PARSE_H
 #define KSM_PARSE_H
 
