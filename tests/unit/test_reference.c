@@ -232,7 +232,6 @@ static void collect_ksm_labels(void)
 
     ck_assert_int_eq(ksm_sampler_new(&cfg, &sampler), 0);
     ck_assert_int_eq(ksm_sampler_read(sampler, &sample), 0);
-    ksm_sampler_free(sampler);
     /*
      * The full-scan duration needs two samples in which full_scans advanced,
      * which fixed files never give; its labels do not depend on the value.
@@ -241,6 +240,8 @@ static void collect_ksm_labels(void)
     sample.full_scan_duration_seconds = 1.0;
     for (size_t i = 0; i < ksm_metrics_count; i++)
         ksm_metric_visit(&ksm_metrics[i], &sample, record_series, &code[i]);
+    /* The sample's process list belongs to the sampler: free it last. */
+    ksm_sampler_free(sampler);
 }
 
 /* Skips a label value, escapes included; returns the closing quote. */
