@@ -6,6 +6,7 @@
  */
 #include "collectd/core/daemon/collectd.h"
 
+#include <inttypes.h>
 #include <math.h>
 
 #include "collectd/core/daemon/plugin.h"
@@ -32,10 +33,26 @@ static struct plugin_options options = {
     .report_processes = true,
 };
 
+/* A listed QEMU guest, and whether it holds the plain VM name. */
+struct guest_slot {
+    char pid[12];
+    char vm[KSM_VM_NAME_LEN];
+    bool plain;
+    bool carried; /* listed at the previous read too */
+};
+
 struct plugin_ctx {
     struct ksm_sampler *sampler;
     struct ksm_sample sample;
     struct ksm_tracker tracker;
+    /*
+     * The guests of the last read, ascending by PID: which one holds its
+     * plain VM name.  Rebuilt at every read from the listed processes, so
+     * it never holds more than one read's guests and forgets those gone.
+     */
+    struct guest_slot *guests;
+    size_t nguests;
+    bool scan_logged; /* the first scan's outcome is logged */
     bool report_tunables;
     bool report_processes;
 };
@@ -96,6 +113,7 @@ static void ctx_free(void *arg)
     if (!ctx)
         return;
     ksm_sampler_free(ctx->sampler);
+    free(ctx->guests);
     free(ctx);
 }
 
@@ -142,32 +160,126 @@ static void type_instance_of(const struct ksm_metric *m,
 }
 
 /*
- * True when another listed process has the same VM name as the one with
- * this pid: two guests named alike (qemu:///system and qemu:///session), or
- * an old and a new QEMU overlapping during a restart.
+ * Orders decimal PIDs as numbers: without leading zeros, a shorter string
+ * is a smaller number.
  */
-static bool vm_name_shared(const struct ksm_sample *s, const char *vm,
-                           const char *pid)
+static int cmp_pid(const char *a, const char *b)
 {
-    for (size_t i = 0; i < s->proc.nprocesses; i++) {
-        const struct ksm_process *p = &s->proc.processes[i];
+    size_t la = strlen(a), lb = strlen(b);
 
-        if (strcmp(p->vm, vm) == 0 && strcmp(p->pid, pid) != 0)
-            return true;
-    }
-    return false;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return strcmp(a, b);
+}
+
+static int cmp_slot_pid(const void *a, const void *b)
+{
+    return cmp_pid(((const struct guest_slot *)a)->pid,
+                   ((const struct guest_slot *)b)->pid);
+}
+
+/* Groups slots by VM name, the lowest PID first within a name. */
+static int cmp_slot_vm(const void *a, const void *b)
+{
+    const struct guest_slot *x = a, *y = b;
+    int c = strcmp(x->vm, y->vm);
+
+    return c ? c : cmp_pid(x->pid, y->pid);
+}
+
+/* The slot of the guest with this PID, or NULL. */
+static const struct guest_slot *find_guest(const struct plugin_ctx *ctx,
+                                           const char *pid)
+{
+    struct guest_slot key = {.plain = false};
+
+    if (ctx->nguests == 0)
+        return NULL;
+    sstrncpy(key.pid, pid, sizeof(key.pid));
+    return bsearch(&key, ctx->guests, ctx->nguests, sizeof(key), cmp_slot_pid);
 }
 
 /*
- * A per-process series goes under plugin instance "VM" for a QEMU guest
- * ("VM-PID" when two processes carry that name), else "COMM-PID"; '/'
- * cannot appear in an identifier, so it becomes '_'.
+ * Within one VM name (slots g[0..n)), hands the plain name to a newcomer
+ * only when no guest of that name holds it and the newcomer is the only
+ * one to arrive: of two that arrive together, neither can be told to be
+ * the one whose series "VM" continues, so both get "VM-PID".
  */
-static void process_instance(const struct ksm_sample *s,
+static void assign_plain(struct guest_slot *g, size_t n)
+{
+    struct guest_slot *fresh = NULL;
+    size_t nfresh = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].plain)
+            return;
+        if (!g[i].carried) {
+            fresh = &g[i];
+            nfresh++;
+        }
+    }
+    if (nfresh == 1)
+        fresh->plain = true;
+}
+
+/*
+ * Rebuilds ctx->guests from the listed processes.  A guest seen at the
+ * last read keeps its name, plain or not, for as long as it lives, so that
+ * no live guest's graphs are renamed.  Without memory for the new table
+ * the old one stays, and guests not in it get "VM-PID" for this read.
+ */
+static void update_guests(struct plugin_ctx *ctx)
+{
+    const struct ksm_procfs_sample *ps = &ctx->sample.proc;
+    struct guest_slot *g;
+    size_t n = 0;
+
+    for (size_t i = 0; i < ps->nprocesses; i++)
+        n += ps->processes[i].vm[0] != '\0';
+    g = calloc(n ? n : 1, sizeof(*g));
+    if (!g)
+        return;
+    n = 0;
+    for (size_t i = 0; i < ps->nprocesses; i++) {
+        const struct ksm_process *p = &ps->processes[i];
+        const struct guest_slot *old;
+
+        if (p->vm[0] == '\0')
+            continue;
+        sstrncpy(g[n].pid, p->pid, sizeof(g[n].pid));
+        sstrncpy(g[n].vm, p->vm, sizeof(g[n].vm));
+        old = find_guest(ctx, p->pid);
+        /* A reused PID carries another name, or is a new guest. */
+        if (old && strcmp(old->vm, p->vm) == 0) {
+            g[n].carried = true;
+            g[n].plain = old->plain;
+        }
+        n++;
+    }
+    qsort(g, n, sizeof(*g), cmp_slot_vm);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && strcmp(g[j].vm, g[i].vm) == 0; j++)
+            ;
+        assign_plain(&g[i], j - i);
+    }
+    qsort(g, n, sizeof(*g), cmp_slot_pid);
+    free(ctx->guests);
+    ctx->guests = g;
+    ctx->nguests = n;
+}
+
+/*
+ * A per-process series goes under plugin instance "VM" for the QEMU guest
+ * that holds that name (see update_guests()), "VM-PID" for any other guest
+ * of that name, else "COMM-PID"; '/' cannot appear in an identifier, so it
+ * becomes '_'.
+ */
+static void process_instance(const struct plugin_ctx *ctx,
                              const struct ksm_label *labels, size_t nlabels,
                              char *out, size_t size)
 {
     const char *pid = "", *comm = "", *vm = "";
+    const struct guest_slot *g;
 
     for (size_t i = 0; i < nlabels; i++) {
         if (strcmp(labels[i].name, "pid") == 0)
@@ -177,7 +289,8 @@ static void process_instance(const struct ksm_sample *s,
         else if (strcmp(labels[i].name, "vm") == 0)
             vm = labels[i].value;
     }
-    if (vm[0] && !vm_name_shared(s, vm, pid))
+    g = vm[0] ? find_guest(ctx, pid) : NULL;
+    if (g && g->plain && strcmp(g->vm, vm) == 0)
         sstrncpy(out, vm, size);
     else if (vm[0])
         snprintf(out, size, "%s-%s", vm, pid);
@@ -192,7 +305,7 @@ static void dispatch_value(void *arg, const struct ksm_metric *m,
                            const struct ksm_label *labels, size_t nlabels,
                            const struct ksm_value *v)
 {
-    const struct ksm_sample *s = arg;
+    const struct plugin_ctx *ctx = arg;
     value_list_t vl = VALUE_LIST_INIT;
     double scale = m->collectd_scale > 0 ? m->collectd_scale : 1;
     value_t value;
@@ -213,7 +326,7 @@ static void dispatch_value(void *arg, const struct ksm_metric *m,
     sstrncpy(vl.plugin, PLUGIN, sizeof(vl.plugin));
     sstrncpy(vl.type, m->collectd_type, sizeof(vl.type));
     if (m->flags & KSM_MF_PROCESS) {
-        process_instance(s, labels, nlabels, vl.plugin_instance,
+        process_instance(ctx, labels, nlabels, vl.plugin_instance,
                          sizeof(vl.plugin_instance));
         sstrncpy(vl.type_instance, m->collectd_instance,
                  sizeof(vl.type_instance));
@@ -235,6 +348,28 @@ static bool reports_metric(const struct plugin_ctx *ctx,
     return ctx->report_processes || !(m->flags & KSM_MF_PROCESS);
 }
 
+/*
+ * Says once, after the first scan, how many processes could not be read
+ * and why, rather than at every read.  ksm_stat is readable by its owner
+ * only: collectd usually runs as root, which reads every process.
+ */
+static void log_first_scan(const struct ksm_procfs_sample *ps)
+{
+    if (!ps->scanned)
+        WARNING(PLUGIN " plugin: ProcfsRoot cannot be read: no per-process "
+                       "figures until it can");
+    else if (ps->denied == 0 && ps->over_limit == 0)
+        INFO(PLUGIN " plugin: the process scan read all %" PRIu64 " processes",
+             ps->examined);
+    else
+        WARNING(PLUGIN " plugin: the process scan looked at %" PRIu64
+                       " processes: %" PRIu64
+                       " denied (their ksm_stat needs root or "
+                       "CAP_DAC_READ_SEARCH), %" PRIu64
+                       " over the limit (not looked at)",
+                ps->examined, ps->denied, ps->over_limit);
+}
+
 static int ksm_plugin_read(user_data_t *ud)
 {
     struct plugin_ctx *ctx = ud->data;
@@ -244,11 +379,17 @@ static int ksm_plugin_read(user_data_t *ud)
     /* Non-zero makes collectd retry with growing intervals. */
     if (err)
         return -1;
+    if (ctx->report_processes && !ctx->scan_logged) {
+        log_first_scan(&ctx->sample.proc);
+        ctx->scan_logged = true;
+    }
+    if (ctx->sample.proc.scanned)
+        update_guests(ctx);
     for (size_t i = 0; i < ksm_metrics_count; i++) {
         const struct ksm_metric *m = &ksm_metrics[i];
 
         if (reports_metric(ctx, m))
-            ksm_metric_visit(m, &ctx->sample, dispatch_value, &ctx->sample);
+            ksm_metric_visit(m, &ctx->sample, dispatch_value, ctx);
     }
     return 0;
 }
@@ -290,7 +431,10 @@ static int ksm_plugin_init(void)
 
     if (!ctx)
         return -1;
-    INFO(PLUGIN " plugin: reading %s", ksm_sampler_path(ctx->sampler));
+    INFO(PLUGIN " plugin: reading %s; per-process figures %s",
+         ksm_sampler_path(ctx->sampler),
+         ctx->report_processes ? "on (ReportProcesses true)"
+                               : "off (ReportProcesses false)");
     /*
      * From here collectd owns ctx, even when registering fails: since 5.8
      * plugin_register_complex_read() calls ctx_free on both of its failure

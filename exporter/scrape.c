@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "exporter.h"
 #include "ksm/clock.h"
+#include "ksm/procfs.h"
 
 /* The tracker passes negative errnos; a positive one reads the same. */
 static const char *errstr(int err)
@@ -61,6 +63,57 @@ void exporter_scrape(struct exporter *e)
     ksm_tracker_update(&e->tracker, s, err, log_event, e);
 }
 
+/*
+ * Says once whether per-process figures are on and what a first scan of
+ * every process found: how many could not be read, and why.  The scan uses
+ * a reader of its own, freed before serving, so that the served samples
+ * count no failure twice; it costs one scan (~13 us a process) at start.
+ */
+static void probe_processes(const struct exporter *e)
+{
+    const struct logger *lg = &e->cfg.log;
+    struct ksm_procfs_config pc = {.root = e->cfg.procfs, .processes = true};
+    struct ksm_procfs_sample ps;
+    struct ksm_procfs *r;
+    char examined[24], listed[24], denied[24], over[24];
+    const char *msg = "per-process figures are on";
+    enum log_level level = KSM_LOG_WARN;
+
+    if (!e->cfg.processes || !e->cfg.procfs) {
+        log_kv(lg, KSM_LOG_INFO, "per-process figures are off", 1, "flag",
+               "--no-collector.process");
+        return;
+    }
+    if (ksm_procfs_new(&pc, &r) != 0) {
+        log_kv(lg, KSM_LOG_WARN, "out of memory: no start-up process scan", 0);
+        return;
+    }
+    ksm_procfs_read(r, false, &ps);
+    snprintf(examined, sizeof(examined), "%" PRIu64, ps.examined);
+    snprintf(listed, sizeof(listed), "%zu", ps.nprocesses);
+    snprintf(denied, sizeof(denied), "%" PRIu64, ps.denied);
+    snprintf(over, sizeof(over), "%" PRIu64, ps.over_limit);
+    /* Only the counts are used from here: the process list goes. */
+    ksm_procfs_free(r);
+    if (!ps.scanned) {
+        log_kv(lg, KSM_LOG_WARN,
+               "per-process figures are on, but procfs cannot be read", 1,
+               "procfs", e->cfg.procfs);
+        return;
+    }
+    if (ps.denied > 0)
+        /* ksm_stat is mode 0400: its owner, root or the capability. */
+        msg = "per-process figures are on, but some processes cannot be "
+              "read: their ksm_stat needs root or CAP_DAC_READ_SEARCH";
+    else if (ps.over_limit > 0)
+        msg = "per-process figures are on, but one scan reads 65536 "
+              "processes at most";
+    else
+        level = KSM_LOG_INFO;
+    log_kv(lg, level, msg, 5, "procfs", e->cfg.procfs, "examined", examined,
+           "listed", listed, "denied", denied, "over_limit", over);
+}
+
 /* Opening the directory counts no read error, unlike a sample would. */
 void exporter_probe(struct exporter *e)
 {
@@ -73,4 +126,5 @@ void exporter_probe(struct exporter *e)
         close(fd);
         log_kv(&e->cfg.log, KSM_LOG_INFO, "reading KSM", 1, "path", dir);
     }
+    probe_processes(e);
 }

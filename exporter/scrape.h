@@ -10,7 +10,9 @@ void exporter_scrape(struct exporter *e);
 
 /*
  * Says at start-up whether KSM can be read, rather than at the first
- * scrape; the first scrape then logs only what changed.
+ * scrape; the first scrape then logs only what changed.  Also says, once,
+ * whether per-process figures are on and, after a first scan of every
+ * process, how many could not be read (denied, over the limit).
  */
 void exporter_probe(struct exporter *e);
 

@@ -149,13 +149,53 @@ KSM_SERIES_FN(ksm_series_full_scan_duration)
     return emit_double(m, emit, ctx, s->full_scan_duration_seconds);
 }
 
-/* One series per mode listed in advisor_mode: 1 for the selected one. */
-KSM_SERIES_FN(ksm_series_advisor_mode)
+/*
+ * The pages per second that pages_to_scan and sleep_millisecs allow: ksmd
+ * scans pages_to_scan pages, then sleeps sleep_millisecs (the kernel's
+ * admin-guide/mm/ksm.rst).  With a sleep of 0 ksmd only yields the CPU
+ * between batches, so its speed is bounded by the CPU and not by the
+ * tunables: the tunables imply no speed, which is NaN.  Returns 0 and the
+ * speed, or -ENOENT when a tunable is absent.
+ */
+static int scan_speed(const struct ksm_sample *s, double *out)
 {
-    const struct ksm_selection *sel = &s->advisor_mode;
+    if (!has(s, KSM_PAGES_TO_SCAN) || !has(s, KSM_SLEEP_MILLISECS))
+        return -ENOENT;
+    *out = ratio((double)s->value[KSM_PAGES_TO_SCAN].u * 1000,
+                 (double)s->value[KSM_SLEEP_MILLISECS].u);
+    return 0;
+}
 
-    if (!has(s, KSM_ADVISOR_MODE))
+KSM_SERIES_FN(ksm_series_scan_speed)
+{
+    double speed;
+
+    if (scan_speed(s, &speed) != 0)
         return 0;
+    return emit_double(m, emit, ctx, speed);
+}
+
+/*
+ * The pages with an rmap_item, which ksmd revisits in every full scan
+ * (admin-guide/mm/ksm.rst sums the same four counts for general_profit),
+ * divided by the speed: an estimate, since the time spent scanning adds
+ * to the sleeps.  NaN when the speed is NaN or 0.
+ */
+KSM_SERIES_FN(ksm_series_estimated_full_scan)
+{
+    struct page_sum sum;
+    double speed;
+
+    if (scan_speed(s, &speed) != 0 || sum_pages(s, &sum) != 0)
+        return 0;
+    return emit_double(m, emit, ctx, ratio(sum.approx, speed));
+}
+
+/* One series per mode a selection lists: 1 for the selected one. */
+static size_t emit_selection(const struct ksm_metric *m,
+                             const struct ksm_selection *sel, ksm_emit_fn emit,
+                             void *ctx)
+{
     for (unsigned i = 0; i < sel->count; i++) {
         struct ksm_label l = {"mode", sel->names[i]};
         struct ksm_value v = {.kind = KSM_VALUE_U64, .u = i == sel->selected};
@@ -165,6 +205,40 @@ KSM_SERIES_FN(ksm_series_advisor_mode)
     return sel->count;
 }
 
+KSM_SERIES_FN(ksm_series_advisor_mode)
+{
+    if (!has(s, KSM_ADVISOR_MODE))
+        return 0;
+    return emit_selection(m, &s->advisor_mode, emit, ctx);
+}
+
+/* Transparent huge pages and NUMA, from sysfs beside the KSM directory. */
+static bool has_host(const struct ksm_sample *s, enum ksm_host_file f)
+{
+    return (s->host.present & (1u << f)) != 0;
+}
+
+KSM_SERIES_FN(ksm_series_thp_enabled)
+{
+    if (!has_host(s, KSM_HOST_THP_ENABLED))
+        return 0;
+    return emit_selection(m, &s->host.thp_enabled, emit, ctx);
+}
+
+KSM_SERIES_FN(ksm_series_thp_defrag)
+{
+    if (!has_host(s, KSM_HOST_THP_DEFRAG))
+        return 0;
+    return emit_selection(m, &s->host.thp_defrag, emit, ctx);
+}
+
+KSM_SERIES_FN(ksm_series_numa_memory_nodes)
+{
+    if (!has_host(s, KSM_HOST_NODE_MEMORY))
+        return 0;
+    return emit_u64(m, emit, ctx, s->host.memory_nodes);
+}
+
 KSM_SERIES_FN(ksm_series_up)
 {
     return emit_u64(m, emit, ctx, s->up);
@@ -172,32 +246,39 @@ KSM_SERIES_FN(ksm_series_up)
 
 /*
  * One series per file that exists on this kernel, so that rate() sees a
- * zero before the first error, and per file that has failed before.
+ * zero before the first error, and per file that has failed before: count
+ * files named names[i], failed errors[i] times, existing when bit i of
+ * exists is set.
  */
-KSM_SERIES_FN(ksm_series_read_errors)
+static size_t emit_error_counts(const struct ksm_metric *m, ksm_emit_fn emit,
+                                void *ctx, const char *const *names,
+                                const uint64_t *errors, uint32_t exists,
+                                int count)
 {
     size_t n = 0;
 
-    for (int f = 0; f < KSM_FIELD_COUNT; f++) {
-        struct ksm_label l = {"file", ksm_field_names[f]};
-        struct ksm_value v = {.kind = KSM_VALUE_U64, .u = s->read_errors[f]};
+    for (int i = 0; i < count; i++) {
+        struct ksm_label l = {"file", names[i]};
+        struct ksm_value v = {.kind = KSM_VALUE_U64, .u = errors[i]};
 
-        if (!(s->exists & KSM_FIELD_BIT(f)) && s->read_errors[f] == 0)
-            continue;
-        emit(ctx, m, &l, 1, &v);
-        n++;
-    }
-    for (int src = 0; src < KSM_SRC_COUNT; src++) {
-        struct ksm_label l = {"file", ksm_proc_source_names[src]};
-        struct ksm_value v = {.kind = KSM_VALUE_U64,
-                              .u = s->proc.source_errors[src]};
-
-        if (!(s->proc.source_exists & (1u << src)) && v.u == 0)
+        if (!(exists & (UINT32_C(1) << i)) && v.u == 0)
             continue;
         emit(ctx, m, &l, 1, &v);
         n++;
     }
     return n;
+}
+
+KSM_SERIES_FN(ksm_series_read_errors)
+{
+    return emit_error_counts(m, emit, ctx, ksm_field_names, s->read_errors,
+                             s->exists, KSM_FIELD_COUNT) +
+           emit_error_counts(m, emit, ctx, ksm_host_file_names,
+                             s->host.read_errors, s->host.exists,
+                             KSM_HOST_FILE_COUNT) +
+           emit_error_counts(m, emit, ctx, ksm_proc_source_names,
+                             s->proc.source_errors, s->proc.source_exists,
+                             KSM_SRC_COUNT);
 }
 
 KSM_SERIES_FN(ksm_series_ksmd_cpu)
@@ -210,6 +291,18 @@ KSM_SERIES_FN(ksm_series_ksmd_cpu)
 KSM_SERIES_FN(ksm_series_cow)
 {
     return s->proc.has_cow ? emit_u64(m, emit, ctx, s->proc.cow_ksm) : 0;
+}
+
+/* AnonHugePages is in KiB; an absurd count becomes a double, never wraps. */
+KSM_SERIES_FN(ksm_series_thp_anon_bytes)
+{
+    const struct ksm_meminfo *mi = &s->proc.meminfo;
+
+    if (!(mi->present & (1u << KSM_MEMINFO_ANON_HUGE_PAGES)))
+        return 0;
+    return emit_value(
+        m, emit, ctx,
+        pages_to_bytes(mi->kb[KSM_MEMINFO_ANON_HUGE_PAGES], 1024));
 }
 
 KSM_SERIES_FN(ksm_series_swapin_copies)

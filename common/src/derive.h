@@ -22,15 +22,23 @@ KSM_SERIES_FN(ksm_series_savings_ratio);
 KSM_SERIES_FN(ksm_series_rmap_overhead_bytes);
 KSM_SERIES_FN(ksm_series_full_scan_duration);
 KSM_SERIES_FN(ksm_series_advisor_mode);
+KSM_SERIES_FN(ksm_series_scan_speed);
+KSM_SERIES_FN(ksm_series_estimated_full_scan);
+
+/* From sysfs beside the KSM directory: THP and NUMA. */
+KSM_SERIES_FN(ksm_series_thp_enabled);
+KSM_SERIES_FN(ksm_series_thp_defrag);
+KSM_SERIES_FN(ksm_series_numa_memory_nodes);
 
 /* The reading itself. */
 KSM_SERIES_FN(ksm_series_up);
 KSM_SERIES_FN(ksm_series_read_errors);
 
-/* From procfs: ksmd, vmstat and the per-process scan. */
+/* From procfs: ksmd, vmstat, meminfo and the per-process scan. */
 KSM_SERIES_FN(ksm_series_ksmd_cpu);
 KSM_SERIES_FN(ksm_series_cow);
 KSM_SERIES_FN(ksm_series_swapin_copies);
+KSM_SERIES_FN(ksm_series_thp_anon_bytes);
 KSM_SERIES_FN(ksm_series_scan_examined);
 KSM_SERIES_FN(ksm_series_scan_denied);
 KSM_SERIES_FN(ksm_series_scan_over_limit);

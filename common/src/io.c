@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Whole-file reads through kept-open descriptors, below every reader. */
+/* Whole-file reads through kept-open descriptors, and their paths. */
 #include "io.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
@@ -23,4 +25,22 @@ int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len)
 bool ksm_file_gone(int err)
 {
     return err == -ENOENT || err == -ESRCH || err == -ENODEV || err == -ESTALE;
+}
+
+char *ksm_path_join(const char *root, const char *sub)
+{
+    size_t len = strlen(root);
+    size_t sublen = strlen(sub) + 1;
+    char *path;
+
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    if (len == 1 && root[0] == '/')
+        len = 0;
+    path = malloc(len + sublen);
+    if (!path)
+        return NULL;
+    memcpy(path, root, len);
+    memcpy(path + len, sub, sublen);
+    return path;
 }

@@ -28,4 +28,11 @@ int ksm_read_fd(int fd, char *buf, size_t cap, size_t *len);
  */
 bool ksm_file_gone(int err);
 
+/*
+ * root + sub (sub starts with '/') in a new string, or NULL without memory.
+ * Trailing slashes of root are dropped, so that "/" and "/sys/" give no
+ * doubled slash in log messages.
+ */
+char *ksm_path_join(const char *root, const char *sub);
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The cost side of KSM: ksmd's CPU time and vmstat's KSM counters. */
+/* The cost side of KSM: ksmd's CPU time, vmstat's KSM counters, meminfo. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "io.h"
 #include "ksm/clock.h"
+#include "ksm/meminfo.h"
 #include "ksm/parse.h"
 #include "procfs_internal.h"
 
@@ -20,9 +21,11 @@ void ksm_procfs_close_kernel(struct ksm_procfs *r)
 {
     if (r->kernel.vmstat_fd >= 0)
         close(r->kernel.vmstat_fd);
+    if (r->kernel.meminfo_fd >= 0)
+        close(r->kernel.meminfo_fd);
     if (r->kernel.ksmd_fd >= 0)
         close(r->kernel.ksmd_fd);
-    r->kernel.vmstat_fd = r->kernel.ksmd_fd = -1;
+    r->kernel.vmstat_fd = r->kernel.meminfo_fd = r->kernel.ksmd_fd = -1;
 }
 
 /* Parses the number after the "KEY " that starts at text[at]. */
@@ -75,33 +78,69 @@ static void read_vmstat_counter(struct ksm_procfs *r, size_t len,
         r->errors[KSM_SRC_VMSTAT]++;
 }
 
+/*
+ * Reads <procfs>/NAME through the descriptor *fd, opened when needed and
+ * kept.  Returns 0 and the length in *n, -ENOENT when the file does not
+ * exist (absent, not an error), or another negative errno, counted as a
+ * failure of src; the descriptor is then closed, to be opened afresh.
+ */
+static int read_kept(struct ksm_procfs *r, const char *name, int *fd,
+                     enum ksm_proc_source src, char *buf, size_t cap, size_t *n,
+                     struct ksm_procfs_sample *out)
+{
+    int err;
+
+    if (*fd < 0) {
+        *fd = openat(r->rootfd, name, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0) {
+            if (errno == ENOENT)
+                return -ENOENT;
+            err = -errno;
+            r->errors[src]++;
+            out->source_exists |= 1u << src;
+            return err;
+        }
+    }
+    out->source_exists |= 1u << src;
+    err = ksm_read_fd(*fd, buf, cap, n);
+    if (err != 0) {
+        r->errors[src]++;
+        close(*fd);
+        *fd = -1;
+    }
+    return err;
+}
+
 void ksm_procfs_read_vmstat(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     struct ksmd_vmstat *k = &r->kernel;
-    size_t n;
+    size_t n = 0;
 
-    if (k->vmstat_fd < 0) {
-        k->vmstat_fd = openat(r->rootfd, "vmstat", O_RDONLY | O_CLOEXEC);
-        if (k->vmstat_fd < 0) {
-            if (errno != ENOENT) {
-                r->errors[KSM_SRC_VMSTAT]++;
-                out->source_exists |= 1u << KSM_SRC_VMSTAT;
-            }
-            return;
-        }
-    }
-    out->source_exists |= 1u << KSM_SRC_VMSTAT;
-    if (ksm_read_fd(k->vmstat_fd, k->vmstat, sizeof(k->vmstat), &n) != 0) {
-        r->errors[KSM_SRC_VMSTAT]++;
-        close(k->vmstat_fd);
-        k->vmstat_fd = -1;
+    if (read_kept(r, "vmstat", &k->vmstat_fd, KSM_SRC_VMSTAT, k->vmstat,
+                  sizeof(k->vmstat), &n, out) != 0)
         return;
-    }
     /* Lines missing on a kernel without KSM are absent, not errors. */
     read_vmstat_counter(r, n, "cow_ksm", &k->vmstat_hint[0], &out->has_cow,
                         &out->cow_ksm);
     read_vmstat_counter(r, n, "ksm_swpin_copy", &k->vmstat_hint[1],
                         &out->has_swpin_copy, &out->swpin_copy);
+}
+
+void ksm_procfs_read_meminfo(struct ksm_procfs *r,
+                             struct ksm_procfs_sample *out)
+{
+    struct ksmd_vmstat *k = &r->kernel;
+    size_t n = 0;
+
+    if (read_kept(r, "meminfo", &k->meminfo_fd, KSM_SRC_MEMINFO, k->meminfo,
+                  sizeof(k->meminfo), &n, out) != 0)
+        return;
+    /*
+     * A line missing (AnonHugePages without CONFIG_TRANSPARENT_HUGEPAGE) is
+     * absent; a malformed one makes the whole text suspect.
+     */
+    if (ksm_parse_meminfo(k->meminfo, n, &out->meminfo) != 0)
+        r->errors[KSM_SRC_MEMINFO]++;
 }
 
 /* Parses a stat text; true for ksmd, with its figures in *st. */

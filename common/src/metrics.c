@@ -296,6 +296,25 @@ const struct ksm_metric ksm_metrics[] = {
         .collectd_instance = "full_scan",
         .series = ksm_series_full_scan_duration,
     },
+    {
+        .name = "ksm_scan_pages_per_second",
+        .help = "Pages per second that pages_to_scan and sleep_millisecs "
+                "allow ksmd; NaN with a sleep of 0.",
+        .type = KSM_GAUGE,
+        .collectd_type = "operations_per_second",
+        .collectd_instance = "scan_pages",
+        .series = ksm_series_scan_speed,
+    },
+    {
+        .name = "ksm_scan_estimated_full_scan_seconds",
+        .help = "Estimated seconds per full scan: (shared + sharing + "
+                "unshared + volatile) pages / ksm_scan_pages_per_second.",
+        .type = KSM_GAUGE,
+        .unit = "seconds",
+        .collectd_type = "duration",
+        .collectd_instance = "estimated_full_scan",
+        .series = ksm_series_estimated_full_scan,
+    },
 
     /* The reading itself. */
     {
@@ -340,6 +359,44 @@ const struct ksm_metric ksm_metrics[] = {
         .collectd_type = "total_operations",
         .collectd_instance = "swapin_copies",
         .series = ksm_series_swapin_copies,
+    },
+
+    /* Facts of the host that decide whether KSM pays. */
+    {
+        .name = "ksm_thp_enabled",
+        .help = "The transparent huge page mode (transparent_hugepage/"
+                "enabled): 1 for the selected one.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "thp_enabled",
+        .series = ksm_series_thp_enabled,
+    },
+    {
+        .name = "ksm_thp_defrag",
+        .help = "The transparent huge page defrag mode (transparent_hugepage/"
+                "defrag): 1 for the selected one.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "thp_defrag",
+        .series = ksm_series_thp_defrag,
+    },
+    {
+        .name = "ksm_thp_anon_bytes",
+        .help = "Anonymous memory backed by transparent huge pages, which KSM "
+                "cannot merge until split (meminfo AnonHugePages).",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "thp_anon",
+        .series = ksm_series_thp_anon_bytes,
+    },
+    {
+        .name = "ksm_numa_memory_nodes",
+        .help = "NUMA nodes with memory (devices/system/node/has_memory).",
+        .type = KSM_GAUGE,
+        .collectd_type = "count",
+        .collectd_instance = "numa_memory_nodes",
+        .series = ksm_series_numa_memory_nodes,
     },
 
     /* Per process and per VM, from <procfs>/PID/ksm_stat. */

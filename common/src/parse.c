@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Strict decimal, selection and vmstat parsers for KSM kernel text. */
+/* Strict decimal, selection, node list and vmstat parsers for kernel text. */
 #include "ksm/parse.h"
 
 #include <errno.h>
@@ -81,10 +81,11 @@ int ksm_parse_u64_as_i64(const char *text, size_t n, int64_t *out)
     return 0;
 }
 
+/* '+' is for THP's defrag mode "defer+madvise" (mm/huge_memory.c). */
 static bool is_name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
+           c == '-' || c == '+';
 }
 
 /*
@@ -171,4 +172,68 @@ int ksm_parse_vmstat(const char *text, size_t n, const char *key, uint64_t *out)
     }
     end = memchr(p, '\n', (size_t)(text + n - p));
     return ksm_parse_u64(p, (size_t)((end ? end : text + n) - p), out);
+}
+
+/*
+ * One node number of a list: digits without a leading zero (the kernel
+ * prints none), below KSM_MAX_NODE.  Advances *p past it.
+ */
+static int scan_node(const char **p, const char *end, uint64_t *out)
+{
+    const char *q = *p;
+    uint64_t v = 0;
+
+    if (q == end || *q < '0' || *q > '9')
+        return -EINVAL;
+    if (*q == '0' && q + 1 < end && q[1] >= '0' && q[1] <= '9')
+        return -EINVAL;
+    while (q < end && *q >= '0' && *q <= '9') {
+        v = v * 10 + (uint64_t)(*q - '0');
+        if (v >= KSM_MAX_NODE)
+            return -ERANGE;
+        q++;
+    }
+    *p = q;
+    *out = v;
+    return 0;
+}
+
+int ksm_parse_node_list(const char *text, size_t n, uint64_t *count)
+{
+    const char *p = text;
+    const char *end = text + n;
+    uint64_t total = 0;
+    uint64_t next = 0; /* the lowest node the next range may start at */
+
+    if (p < end && end[-1] == '\n')
+        end--;
+    if (p == end)
+        return -EINVAL;
+    for (;;) {
+        uint64_t first, last;
+        int err = scan_node(&p, end, &first);
+
+        if (err)
+            return err;
+        last = first;
+        if (p < end && *p == '-') {
+            p++;
+            err = scan_node(&p, end, &last);
+            if (err)
+                return err;
+            if (last <= first)
+                return -EINVAL;
+        }
+        if (first < next)
+            return -EINVAL;
+        total += last - first + 1;
+        next = last + 1;
+        if (p == end)
+            break;
+        if (*p != ',' || p + 1 == end)
+            return -EINVAL;
+        p++;
+    }
+    *count = total;
+    return 0;
 }

@@ -16,6 +16,7 @@ const char *const ksm_proc_source_names[KSM_SRC_COUNT] = {
     [KSM_SRC_VMSTAT] = "vmstat",
     [KSM_SRC_KSMD_STAT] = "ksmd_stat",
     [KSM_SRC_KSM_STAT] = "ksm_stat",
+    [KSM_SRC_MEMINFO] = "meminfo",
 };
 
 /* Half the soft RLIMIT_NOFILE, leaving the rest to the adapter. */
@@ -45,6 +46,7 @@ int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out)
     }
     r->rootfd = -1;
     r->kernel.vmstat_fd = -1;
+    r->kernel.meminfo_fd = -1;
     r->kernel.ksmd_fd = -1;
     r->kernel.ticks =
         c->ticks ? (double)c->ticks : (ticks > 0 ? (double)ticks : 100);
@@ -122,6 +124,7 @@ void ksm_procfs_read(struct ksm_procfs *r, bool look_for_ksmd,
     memset(out, 0, sizeof(*out));
     if (open_root(r) == 0) {
         ksm_procfs_read_vmstat(r, out);
+        ksm_procfs_read_meminfo(r, out);
         ksm_procfs_read_ksmd(r, look_for_ksmd, out);
         if (r->scan.enabled) {
             out->scanned = true;

@@ -11,11 +11,13 @@
 #include "ksm/procfs.h"
 
 #define VMSTAT_BUF  32768
+#define MEMINFO_BUF 8192
 #define CMDLINE_BUF 16384
 
-/* ksmd's CPU time and vmstat's KSM counters (ksmd_vmstat.c). */
+/* ksmd's CPU time, vmstat's KSM counters and meminfo (ksmd_vmstat.c). */
 struct ksmd_vmstat {
     int vmstat_fd;
+    int meminfo_fd;
     /* Where cow_ksm and ksm_swpin_copy were last found in vmstat. */
     size_t vmstat_hint[2];
     int ksmd_fd; /* ksmd's <procfs>/PID/stat, or -1 */
@@ -23,6 +25,7 @@ struct ksmd_vmstat {
     bool ksmd_searched;
     double ticks; /* clock ticks per second of /proc/PID/stat */
     char vmstat[VMSTAT_BUF];
+    char meminfo[MEMINFO_BUF];
 };
 
 struct scan_entry;
@@ -63,6 +66,10 @@ int ksm_procfs_parse_pid(const char *name, int *pid);
 void ksm_procfs_read_vmstat(struct ksm_procfs *r,
                             struct ksm_procfs_sample *out);
 
+/* Reads meminfo's lines into out->meminfo (ksmd_vmstat.c). */
+void ksm_procfs_read_meminfo(struct ksm_procfs *r,
+                             struct ksm_procfs_sample *out);
+
 /*
  * Reads ksmd's CPU time into *out; with look, searches for the ksmd thread
  * when it is not known, at most once a minute (ksmd_vmstat.c).
@@ -70,7 +77,7 @@ void ksm_procfs_read_vmstat(struct ksm_procfs *r,
 void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
                           struct ksm_procfs_sample *out);
 
-/* Closes the vmstat and ksmd descriptors (ksmd_vmstat.c). */
+/* Closes the vmstat, meminfo and ksmd descriptors (ksmd_vmstat.c). */
 void ksm_procfs_close_kernel(struct ksm_procfs *r);
 
 /* Scans every process into out's process list (process_scan.c). */

@@ -65,6 +65,7 @@ const enum ksm_field_format ksm_field_formats[KSM_FIELD_COUNT] = {
 struct ksm_sampler {
     char *path;
     struct ksm_procfs *procfs; /* NULL without a procfs root */
+    struct ksm_host *host;
     int dirfd;
     /* The directory as opened: a change means entries came or went. */
     struct timespec dir_mtime;
@@ -170,31 +171,10 @@ static int resolve_page_size(uint64_t configured, uint64_t *out)
 }
 
 /*
- * root + KSM_SUBDIR in a new string, or NULL.  Trailing slashes of root are
- * dropped: "/" and "/sys/" must not give a doubled slash in log messages.
- */
-static char *ksm_dir_path(const char *root)
-{
-    size_t len = strlen(root);
-    char *path;
-
-    while (len > 1 && root[len - 1] == '/')
-        len--;
-    if (len == 1)
-        len = 0;
-    path = malloc(len + sizeof(KSM_SUBDIR));
-    if (!path)
-        return NULL;
-    memcpy(path, root, len);
-    memcpy(path + len, KSM_SUBDIR, sizeof(KSM_SUBDIR));
-    return path;
-}
-
-/*
  * Creates the readers of the sources beside the KSM directory; each further
  * source gets its reader here, from its part of the config.
  */
-static int open_sources(struct ksm_sampler *s,
+static int open_sources(struct ksm_sampler *s, const char *root,
                         const struct ksm_sampler_config *c)
 {
     struct ksm_procfs_config pc = {.root = c->procfs_root,
@@ -202,10 +182,16 @@ static int open_sources(struct ksm_sampler *s,
                                    .max_processes = c->max_processes,
                                    .fd_budget = c->fd_budget,
                                    .ticks = c->ticks};
+    int err = ksm_host_new(root, &s->host);
 
-    if (!c->procfs_root)
-        return 0;
-    return ksm_procfs_new(&pc, &s->procfs);
+    if (err || !c->procfs_root)
+        return err;
+    err = ksm_procfs_new(&pc, &s->procfs);
+    if (err) {
+        ksm_host_free(s->host);
+        s->host = NULL;
+    }
+    return err;
 }
 
 int ksm_sampler_new(const struct ksm_sampler_config *config,
@@ -223,7 +209,7 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
     s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    s->path = ksm_dir_path(root);
+    s->path = ksm_path_join(root, KSM_SUBDIR);
     if (!s->path) {
         err = -ENOMEM;
         goto out_free;
@@ -236,7 +222,7 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
         c->rmap_item_size ? c->rmap_item_size : (sizeof(void *) == 8 ? 64 : 32);
     s->clock = c->clock ? c->clock : monotonic_clock;
     s->clock_arg = c->clock_arg;
-    err = open_sources(s, c);
+    err = open_sources(s, root, c);
     if (err)
         goto out_free_path;
     *out = s;
@@ -255,6 +241,7 @@ void ksm_sampler_free(struct ksm_sampler *s)
         return;
     close_files(s);
     ksm_procfs_free(s->procfs);
+    ksm_host_free(s->host);
     free(s->path);
     free(s);
 }
@@ -370,6 +357,8 @@ static void track_full_scans(struct ksm_sampler *s, struct ksm_sample *out)
 static void read_sources(struct ksm_sampler *s, bool ksm_up,
                          struct ksm_sample *out)
 {
+    /* THP and NUMA exist without KSM, and tell why it would not pay. */
+    ksm_host_read(s->host, out->timestamp_ns, &out->host);
     /* ksmd exists only where KSM does: look for it only then. */
     if (s->procfs)
         ksm_procfs_read(s->procfs, ksm_up, &out->proc);

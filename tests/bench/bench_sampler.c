@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Nanoseconds per full KSM sample: the sampler against a bare pread floor and
- * a naive open/read/close loop over the same files, interleaved in one run. */
+ * a naive open/read/close loop over the same files (the KSM directory's and
+ * the host's THP and NUMA files), interleaved in one run. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,12 @@
 
 #define ROUNDS 7
 
+/* The KSM files and the host's THP and NUMA files that the sampler reads. */
+#define MAX_FILES (KSM_FIELD_COUNT + KSM_HOST_FILE_COUNT)
+
 struct files {
-    char path[KSM_FIELD_COUNT][512];
-    int fd[KSM_FIELD_COUNT];
+    char path[MAX_FILES][512];
+    int fd[MAX_FILES];
     int n;
 };
 
@@ -66,6 +70,7 @@ int main(int argc, char **argv)
     struct ksm_sample sample;
     struct ksm_buf buf = {0};
     struct files f = {.n = 0};
+    int n_ksm;
     volatile unsigned long long sink = 0;
 
     if (iters <= 0 || ksm_sampler_new(&cfg, &sampler) != 0 ||
@@ -80,6 +85,17 @@ int main(int argc, char **argv)
             continue;
         snprintf(f.path[f.n], sizeof(f.path[0]), "%s/%s",
                  ksm_sampler_path(sampler), ksm_field_names[i]);
+        f.fd[f.n] = open(f.path[f.n], O_RDONLY | O_CLOEXEC);
+        if (f.fd[f.n] < 0)
+            return 1;
+        f.n++;
+    }
+    n_ksm = f.n;
+    for (int i = 0; i < KSM_HOST_FILE_COUNT; i++) {
+        if (!(sample.host.exists & (1u << i)))
+            continue;
+        snprintf(f.path[f.n], sizeof(f.path[0]), "%s%s", root,
+                 ksm_host_file_paths[i]);
         f.fd[f.n] = open(f.path[f.n], O_RDONLY | O_CLOEXEC);
         if (f.fd[f.n] < 0)
             return 1;
@@ -118,8 +134,9 @@ int main(int argc, char **argv)
     render = bench_median(t_render, ROUNDS);
     self_ns = bench_median(t_self, ROUNDS);
 
-    printf("KSM sampler on %s: %d files, %ld samples x %d rounds, medians\n",
-           ksm_sampler_path(sampler), f.n, iters, ROUNDS);
+    printf("KSM sampler on %s and %d host files: %d files, %ld samples x %d "
+           "rounds, medians\n",
+           ksm_sampler_path(sampler), f.n - n_ksm, f.n, iters, ROUNDS);
     printf("  %-34s %10.0f ns/sample\n", "floor (kept-open pread, no parse)",
            floor_ns);
     printf("  %-34s %10.0f ns/sample  %.2fx floor\n", "ksm_sampler_read",

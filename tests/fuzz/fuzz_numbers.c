@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: the KSM number parsers and advisor_mode's selection format. */
+/* libFuzzer: the number parsers, the selection format and node lists. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A copy of exactly size bytes: reading past it is caught by ASan. */
     char *text = malloc(size ? size : 1);
     struct ksm_selection sel;
-    uint64_t u;
+    uint64_t u, nodes;
     int64_t i;
 
     if (!text)
@@ -27,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ksm_parse_selection(text, size, &sel) == 0 &&
         (sel.count == 0 || sel.selected >= sel.count ||
          sel.count > KSM_MAX_MODES))
+        abort();
+    /* Every accepted name is of [a-z0-9_+-] and non-empty. */
+    if (ksm_parse_selection(text, size, &sel) == 0)
+        for (unsigned k = 0; k < sel.count; k++)
+            if (sel.names[k][0] == '\0' ||
+                strspn(sel.names[k],
+                       "abcdefghijklmnopqrstuvwxyz0123456789_+-") !=
+                    strlen(sel.names[k]))
+                abort();
+    /* A node list names at least one node, each below KSM_MAX_NODE. */
+    if (ksm_parse_node_list(text, size, &nodes) == 0 &&
+        (nodes == 0 || nodes > KSM_MAX_NODE))
         abort();
     free(text);
     return 0;

@@ -95,8 +95,36 @@ check "write_prometheus: bytes saved" grep -qE '^collectd_ksm_bytes\{.*ksm="save
 check "write_prometheus: full scans counter" grep -qE '^collectd_ksm_total_operations_total\{.*ksm="full_scans".*\} 42( |$)' <<<"$metrics"
 check "write_prometheus: sharing ratio" grep -qE '^collectd_ksm_gauge\{.*ksm="sharing_ratio".*\} 8( |$)' <<<"$metrics"
 check "no ksm error logged" bash -c "! grep -i 'ksm' '$LOG' | grep -qi 'error'"
+check "INFO at init: per-process figures on" grep -q 'ksm plugin: reading .*; per-process figures on (ReportProcesses true)' "$LOG"
+check "the first scan is logged" grep -q 'ksm plugin: the process scan read all 17 processes' "$LOG"
+check "and only once" test "$(grep -c 'ksm plugin: the process scan' "$LOG")" = 1
 check "collectd exits 0 on SIGTERM" stop_collectd
 [ "$FAIL" -gt 0 ] && { echo "--- collectd.log"; cat "$LOG"; echo "--- write_prometheus"; head -40 <<<"$metrics"; }
+
+# --- a guest keeps its plugin instance when another of its name comes -------
+# guest PID NAME MERGING: a fake QEMU guest in $TMP/gproc, or new figures.
+guest() {
+    local d=$TMP/gproc/$1
+    mkdir -p "$d"
+    echo qemu-system-x86 >"$d/comm"
+    printf '/usr/bin/qemu-system-x86_64\0-name\0guest=%s\0' "$2" >"$d/cmdline"
+    printf 'ksm_rmap_items 1\nksm_zero_pages 0\nksm_merging_pages %s\nksm_process_profit 0\nksm_merge_any: no\nksm_mergeable: yes\n' "$3" >"$d/ksm_stat"
+}
+pval() { collectdctl -s "$SOCK" getval "ksmtest/$1/vmpage_number-merging" 2>/dev/null | sed -n 's/^value=//p'; }
+is_val() { same_number "$(pval "$1")" "$2"; }
+wait_val() { for i in $(seq 100); do is_val "$1" "$2" && return 0; sleep 0.1; done; return 1; }
+mkdir -p "$TMP/gproc"
+cp "$PROCFS/vmstat" "$PROCFS/stat" "$TMP/gproc/"
+guest 2001 db 100
+start_collectd guests "  SysfsRoot \"$FIXTURES/typical\"
+  ProcfsRoot \"$TMP/gproc\""
+check "one guest db: ksm-db" wait_val ksm-db 100
+guest 2002 db 200
+check "a second db: ksm-db-2002" wait_val ksm-db-2002 200
+guest 2001 db 150
+check "the first db keeps ksm-db" wait_val ksm-db 150
+check "the first db never gets ksm-db-2001" test -z "$(pval ksm-db-2001)"
+stop_collectd
 
 # --- pages_shared = 0: a NaN ratio ------------------------------------------
 start_collectd no_shared "  SysfsRoot \"$FIXTURES/no_shared\""

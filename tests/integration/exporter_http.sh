@@ -65,6 +65,7 @@ for i in $(seq 20); do
 done
 check "20 concurrent scrapes all intact ($bad bad)" test "$bad" = 0
 check "SIGTERM exits 0" stop_exporter
+check "start-up says per-process figures are off" grep -q 'level=info msg="per-process figures are off" flag=--no-collector.process' "$TMP/routes.log"
 
 # A body below one TCP segment is not worth compressing.
 start_exporter small --path.sysfs="$FIXTURES/does-not-exist" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" || exit 1
@@ -97,7 +98,17 @@ check "the problem is logged once over 3 scrapes" test "$(grep -c 'msg="cannot r
 echo 7 >"$ksm/pages_sharing"
 curl -s "$(url /metrics)" >/dev/null; curl -s "$(url /metrics)" >/dev/null
 check "its end is logged once" test "$(grep -c 'msg="a KSM file is readable again".*pages_sharing' "$TMP/fresh.log")" = 1
+check "start-up says per-process figures are on, all read" grep -qE 'level=info msg="per-process figures are on" procfs=/proc examined=[1-9][0-9]* listed=[0-9]+ denied=0 over_limit=0$' "$TMP/fresh.log"
+check "the scan is logged once over 7 scrapes" test "$(grep -c 'per-process figures' "$TMP/fresh.log")" = 1
 check "logfmt lines" bash -c "grep -vqE '^ts=[0-9T:.-]+Z level=(debug|info|warn|error) msg=' '$TMP/fresh.log' && exit 1 || exit 0"
+stop_exporter
+
+# --- the start-up scan of the fake procfs, and of a missing one ---------------
+start_exporter scanned --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/../procfs/typical" || exit 1
+check "start-up scan: counts of the fake procfs" grep -q 'msg="per-process figures are on" procfs=[^ ]*/procfs/typical examined=17 listed=10 denied=0 over_limit=0$' "$TMP/scanned.log"
+stop_exporter
+start_exporter noproc --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/does-not-exist" || exit 1
+check "start-up scan: procfs missing is a warning" grep -q 'level=warn msg="per-process figures are on, but procfs cannot be read" procfs=' "$TMP/noproc.log"
 stop_exporter
 
 # --- KSM absent at start, then present --------------------------------------
@@ -176,6 +187,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     check "as nobody: ksmd and vmstat are read" grep -q '^ksm_cow_total ' <<<"$body"
     check "as nobody: other users' processes are counted as denied" \
         grep -qE '^ksm_process_scan_denied [1-9]' <<<"$body"
+    check "as nobody: the start-up log says why processes are missing" \
+        grep -qE 'level=warn msg="per-process figures are on, but some processes cannot be read: their ksm_stat needs root or CAP_DAC_READ_SEARCH" procfs=/proc examined=[0-9]+ listed=[0-9]+ denied=[1-9]' "$TMP/nobody.log"
     check "as nobody: exits 0" stop_exporter
 fi
 

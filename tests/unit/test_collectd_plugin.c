@@ -128,6 +128,14 @@ static int count_logged(const char *needle)
     return n;
 }
 
+/*
+ * The series of the typical fixture from beside the KSM directory, none of
+ * them a tunable: transparent_hugepage's enabled (3 choices) and defrag
+ * (5), the NUMA memory nodes, the scan speed and the estimated full scan,
+ * and the error counters of thp_enabled, thp_defrag and node_has_memory.
+ */
+#define HOST_SERIES (3 + 5 + 1 + 2 + 3)
+
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(test_typical_identifiers)
@@ -171,8 +179,11 @@ START_TEST(test_typical_identifiers)
                           "%s-%s twice", values[i].type,
                           values[i].type_instance);
     }
-    /* 24 files (advisor_mode gives 2), 6 derived, 24 error counters. */
-    ck_assert_int_eq(nvalues, 25 + 5 + 24);
+    /*
+     * 24 files (advisor_mode gives 2), 6 derived, 24 error counters; and
+     * HOST_SERIES of the host beside KSM.
+     */
+    ck_assert_int_eq(nvalues, 25 + 5 + 24 + HOST_SERIES);
     unload();
 }
 END_TEST
@@ -192,7 +203,7 @@ START_TEST(test_no_tunables)
     ck_assert_ptr_null(find("gauge", "advisor_mode-none"));
     assert_gauge("vmpage_number", "sharing", 196608);
     /* 11 statistics, 5 derived, 24 error counters: 14 tunable series gone. */
-    ck_assert_int_eq(nvalues, 11 + 5 + 24);
+    ck_assert_int_eq(nvalues, 11 + 5 + 24 + HOST_SERIES);
     unload();
 }
 END_TEST
@@ -251,6 +262,124 @@ START_TEST(test_processes)
         assert_derive("total_operations", "cow", 1234);
         unload();
     }
+}
+END_TEST
+
+/*
+ * Adds a fake QEMU guest named vm, process pid, with merging pages, to the
+ * fake procfs root.
+ */
+static void add_guest(const char *root, const char *pid, const char *vm,
+                      const char *merging)
+{
+    char dir[4096], sub[4096], text[256];
+    char cmdline[256];
+    int fd, n;
+
+    join(sub, "/", pid);
+    join(dir, root, sub);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    write_file(dir, "comm", "qemu-system-x86\n");
+    snprintf(text, sizeof(text),
+             "ksm_rmap_items 10\nksm_zero_pages 0\nksm_merging_pages %s\n"
+             "ksm_process_profit 0\nksm_merge_any: no\nksm_mergeable: yes\n",
+             merging);
+    write_file(dir, "ksm_stat", text);
+    /* The command line's arguments end in NULs, as the kernel writes it. */
+    n = snprintf(cmdline, sizeof(cmdline),
+                 "/usr/bin/qemu-system-x86_64%c-name%cguest=%s%c", 0, 0, vm, 0);
+    join(sub, dir, "/cmdline");
+    fd = open(sub, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, cmdline, (size_t)n), n);
+    close(fd);
+}
+
+/* The guest's process exits: its directory goes. */
+static void remove_guest(const char *root, const char *pid)
+{
+    char dir[4096], sub[4096];
+
+    join(sub, "/", pid);
+    join(dir, root, sub);
+    rm_rf(dir);
+}
+
+/* Reads once more; the values of this read only. */
+static void read_again(void)
+{
+    nvalues = 0;
+    ck_assert_int_eq(read_cb(&read_ud), 0);
+}
+
+/*
+ * A guest keeps its plugin instance while it lives, whoever else comes and
+ * goes with the same VM name, so that its graphs never break.
+ */
+START_TEST(test_instance_stays)
+{
+    char proc[4096];
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t pv;
+    oconfig_item_t opts[2];
+
+    snprintf(proc, sizeof(proc), "/tmp/ksm-proc-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(proc));
+    pv = str_value(proc);
+    opts[0] = option((char[]){"SysfsRoot"}, &root);
+    opts[1] = option((char[]){"ProcfsRoot"}, &pv);
+    add_guest(proc, "2001", "db", "100");
+    load_and_read(opts, 2);
+    assert_gauge_in("db", "vmpage_number", "merging", 100);
+
+    /* A second "db" arrives: the first keeps "db". */
+    add_guest(proc, "2002", "db", "200");
+    read_again();
+    assert_gauge_in("db", "vmpage_number", "merging", 100);
+    assert_gauge_in("db-2002", "vmpage_number", "merging", 200);
+    ck_assert_ptr_null(find_in("db-2001", "vmpage_number", "merging"));
+
+    /* The first exits: the second is not renamed. */
+    remove_guest(proc, "2001");
+    read_again();
+    assert_gauge_in("db-2002", "vmpage_number", "merging", 200);
+    ck_assert_ptr_null(find_in("db", "vmpage_number", "merging"));
+    read_again();
+    assert_gauge_in("db-2002", "vmpage_number", "merging", 200);
+
+    /* The plain name is free again: the next "db" to arrive takes it. */
+    add_guest(proc, "2003", "db", "300");
+    read_again();
+    assert_gauge_in("db", "vmpage_number", "merging", 300);
+    assert_gauge_in("db-2002", "vmpage_number", "merging", 200);
+
+    unload();
+    rm_rf(proc);
+}
+END_TEST
+
+/* The first read logs whether per-process figures are on, and the scan. */
+START_TEST(test_scan_logged_once)
+{
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
+    oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
+                             option((char[]){"ProcfsRoot"}, &proc)};
+
+    load_and_read(opts, 2);
+    ck_assert_int_eq(count_logged("per-process figures on"), 1);
+    ck_assert_int_eq(count_logged("the process scan read all 17 processes"), 1);
+    read_again();
+    read_again();
+    ck_assert_int_eq(count_logged("the process scan"), 1);
+    unload();
+
+    /* A procfs root that cannot be read: said once, too. */
+    proc = str_value("/nonexistent");
+    load_and_read(opts, 2);
+    read_again();
+    ck_assert_int_eq(count_logged("ProcfsRoot cannot be read"), 1);
+    unload();
 }
 END_TEST
 
@@ -356,6 +485,8 @@ int main(void)
     tcase_add_test(tc, test_no_tunables);
     tcase_add_test(tc, test_nan_ratio);
     tcase_add_test(tc, test_processes);
+    tcase_add_test(tc, test_instance_stays);
+    tcase_add_test(tc, test_scan_logged_once);
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
     tcase_add_test(tc, test_bad_options);

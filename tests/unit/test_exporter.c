@@ -15,6 +15,7 @@
 #include "exporter.h"
 #include "log.h"
 #include "negotiate.h"
+#include "scrape.h"
 #include "testutil.h"
 
 /* Prometheus 2.42's scrape Accept header. */
@@ -269,6 +270,69 @@ START_TEST(test_fini_closes_socket)
 }
 END_TEST
 
+/* Reads what was written to the pipe p (write end closed) into buf. */
+static const char *drain(int p, char *buf, size_t size)
+{
+    size_t len = 0;
+    ssize_t n;
+
+    while (len < size - 1 && (n = read(p, buf + len, size - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    return buf;
+}
+
+/* How often needle occurs in haystack. */
+static int occurrences(const char *haystack, const char *needle)
+{
+    int n = 0;
+
+    for (const char *h = strstr(haystack, needle); h; h = strstr(h + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * The start-up log says whether per-process figures are on and what the
+ * first scan found, once: scrapes add no such line.
+ */
+START_TEST(test_start_logs_scan)
+{
+    struct exporter_config cfg = {
+        .telemetry_path = "/metrics",
+        .sysfs = KSM_FIXTURES_DIR "/typical",
+        .procfs = KSM_FIXTURES_DIR "/../procfs/typical",
+        .processes = _i == 0,
+        .version = "test",
+        .revision = "test",
+    };
+    static char buf[16384];
+    struct exporter e;
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    cfg.log = (struct logger){.min = KSM_LOG_INFO, .fd = p[1]};
+    ck_assert_int_eq(exporter_init(&e, &cfg), 0);
+    for (int i = 0; i < 3; i++)
+        exporter_scrape(&e);
+    exporter_fini(&e);
+    close(p[1]);
+    drain(p[0], buf, sizeof(buf));
+    close(p[0]);
+    ck_assert_int_eq(occurrences(buf, "per-process figures"), 1);
+    if (_i == 0)
+        ck_assert_msg(strstr(buf, "level=info msg=\"per-process figures are "
+                                  "on\" procfs=") &&
+                          strstr(buf, " examined=17 listed=10 denied=0 "
+                                      "over_limit=0\n"),
+                      "%s", buf);
+    else
+        ck_assert_msg(strstr(buf, "level=info msg=\"per-process figures are "
+                                  "off\" flag=--no-collector.process\n"),
+                      "%s", buf);
+}
+END_TEST
+
 static Suite *exporter_suite(void)
 {
     Suite *s = suite_create("exporter");
@@ -288,6 +352,7 @@ static Suite *exporter_suite(void)
     tcase_add_loop_test(tc, test_failed_start, 0,
                         (int)(sizeof(refused_tls) / sizeof(refused_tls[0])));
     tcase_add_test(tc, test_fini_closes_socket);
+    tcase_add_loop_test(tc, test_start_logs_scan, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the metric table: its invariants and the derived values. */
+/* Long: one Check suite per module, and the table grows by a row a metric. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,9 +290,105 @@ START_TEST(test_typical_values)
     ck_assert_uint_eq(c.v[1].u, 0);
 
     c = visit("ksm_read_errors_total", &s);
-    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT);
+    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT + KSM_HOST_FILE_COUNT);
     for (size_t i = 0; i < c.n; i++)
         ck_assert_uint_eq(c.v[i].u, 0);
+    ck_assert_str_eq(c.label[KSM_FIELD_COUNT], "file=thp_enabled");
+    ck_assert_str_eq(c.label[KSM_FIELD_COUNT + 2], "file=node_has_memory");
+}
+END_TEST
+
+/* The host's THP modes and NUMA nodes of the typical fixture. */
+START_TEST(test_host_values)
+{
+    static const char *const defrag[] = {"always", "defer", "defer+madvise",
+                                         "madvise", "never"};
+    struct ksm_sample s;
+    struct captured c;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    c = visit("ksm_thp_enabled", &s);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.label[0], "mode=always");
+    ck_assert_str_eq(c.label[1], "mode=madvise");
+    ck_assert_str_eq(c.label[2], "mode=never");
+    ck_assert_uint_eq(c.v[0].u + c.v[1].u * 2 + c.v[2].u * 4, 2);
+    c = visit("ksm_thp_defrag", &s);
+    ck_assert_uint_eq(c.n, 5);
+    for (size_t i = 0; i < c.n; i++) {
+        char want[64];
+
+        snprintf(want, sizeof(want), "mode=%s", defrag[i]);
+        ck_assert_str_eq(c.label[i], want);
+        ck_assert_uint_eq(c.v[i].u, i == 3);
+    }
+    /* "0-1" */
+    assert_u64("ksm_numa_memory_nodes", &s, 2);
+    /* Without a procfs root there is no meminfo. */
+    assert_absent("ksm_thp_anon_bytes", &s);
+    s.proc.meminfo.present = 1u << KSM_MEMINFO_ANON_HUGE_PAGES;
+    s.proc.meminfo.kb[KSM_MEMINFO_ANON_HUGE_PAGES] = 530432;
+    assert_u64("ksm_thp_anon_bytes", &s, UINT64_C(543162368));
+    /* KiB beyond 64-bit bytes: the nearest double, not a wrapped count. */
+    s.proc.meminfo.kb[KSM_MEMINFO_ANON_HUGE_PAGES] = UINT64_MAX;
+    assert_double("ksm_thp_anon_bytes", &s, 18446744073709551615.0 * 1024);
+
+    /* A kernel without THP or NUMA: absent, not an error. */
+    ck_assert_int_eq(read_fixture("old_kernel", &s), 0);
+    assert_absent("ksm_thp_enabled", &s);
+    assert_absent("ksm_thp_defrag", &s);
+    assert_absent("ksm_numa_memory_nodes", &s);
+    c = visit("ksm_read_errors_total", &s);
+    for (size_t i = 0; i < c.n; i++)
+        ck_assert_msg(strstr(c.label[i], "thp") == NULL &&
+                          strstr(c.label[i], "node") == NULL,
+                      "%s", c.label[i]);
+}
+END_TEST
+
+/* The speed the tunables allow and the full scan it implies. */
+START_TEST(test_scan_speed)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    /* 100 pages every 20 ms */
+    assert_double("ksm_scan_pages_per_second", &s, 5000.0);
+    /* (24576 + 196608 + 49152 + 1024) / 5000 */
+    assert_double("ksm_scan_estimated_full_scan_seconds", &s, 54.272);
+
+    s.value[KSM_SLEEP_MILLISECS].u = 3;
+    s.value[KSM_PAGES_TO_SCAN].u = 1000;
+    assert_double("ksm_scan_pages_per_second", &s, 1000.0 / 0.003);
+    assert_double("ksm_scan_estimated_full_scan_seconds", &s,
+                  271360.0 * 0.003 / 1000.0);
+
+    /* A sleep of 0: ksmd only yields, the tunables imply no speed. */
+    s.value[KSM_SLEEP_MILLISECS].u = 0;
+    assert_double("ksm_scan_pages_per_second", &s, NAN);
+    assert_double("ksm_scan_estimated_full_scan_seconds", &s, NAN);
+
+    /* No pages per batch: a full scan never ends. */
+    s.value[KSM_SLEEP_MILLISECS].u = 20;
+    s.value[KSM_PAGES_TO_SCAN].u = 0;
+    assert_double("ksm_scan_pages_per_second", &s, 0.0);
+    assert_double("ksm_scan_estimated_full_scan_seconds", &s, NAN);
+
+    /* Nothing tracked: a full scan takes no time. */
+    ck_assert_int_eq(read_fixture("stopped", &s), 0);
+    assert_double("ksm_scan_estimated_full_scan_seconds", &s, 0.0);
+
+    /* An absent input: absent. */
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    s.present &= ~KSM_FIELD_BIT(KSM_PAGES_VOLATILE);
+    assert_double("ksm_scan_pages_per_second", &s, 5000.0);
+    assert_absent("ksm_scan_estimated_full_scan_seconds", &s);
+    s.present &= ~KSM_FIELD_BIT(KSM_SLEEP_MILLISECS);
+    assert_absent("ksm_scan_pages_per_second", &s);
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    s.present &= ~KSM_FIELD_BIT(KSM_PAGES_TO_SCAN);
+    assert_absent("ksm_scan_pages_per_second", &s);
+    assert_absent("ksm_scan_estimated_full_scan_seconds", &s);
 }
 END_TEST
 
@@ -407,16 +504,22 @@ START_TEST(test_garbage_errors)
     assert_absent("ksm_advisor_mode", &s);
     assert_absent("ksm_general_profit_bytes", &s);
     assert_u64("ksm_pages_to_scan", &s, 100);
+    /* Each malformed host file is absent and counted. */
+    assert_absent("ksm_thp_enabled", &s);
+    assert_absent("ksm_thp_defrag", &s);
+    assert_absent("ksm_numa_memory_nodes", &s);
     c = visit("ksm_read_errors_total", &s);
-    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT);
+    ck_assert_uint_eq(c.n, KSM_FIELD_COUNT + KSM_HOST_FILE_COUNT);
     for (size_t i = 0; i < c.n; i++) {
         bad += c.v[i].u == 1;
+        if (strcmp(c.label[i], "file=thp_defrag") == 0)
+            ck_assert_uint_eq(c.v[i].u, 1);
         if (strcmp(c.label[i], "file=pages_scanned") == 0)
             ck_assert_uint_eq(c.v[i].u, 1);
         if (strcmp(c.label[i], "file=pages_to_scan") == 0)
             ck_assert_uint_eq(c.v[i].u, 0);
     }
-    ck_assert_int_eq(bad, 11);
+    ck_assert_int_eq(bad, 11 + KSM_HOST_FILE_COUNT);
 }
 END_TEST
 
@@ -450,6 +553,8 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_negative_profit);
     tcase_add_test(tc, test_huge_values);
     tcase_add_test(tc, test_value_to_double);
+    tcase_add_test(tc, test_host_values);
+    tcase_add_test(tc, test_scan_speed);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("absent");

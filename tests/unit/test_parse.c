@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the strict sysfs parsers. */
+/* Unit tests of the strict sysfs and procfs parsers. */
+/* Long: one Check suite per module, and most of it is tables of inputs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,17 @@ static const struct sel_case sel_cases[] = {
     {"[none]\n\n", -EINVAL, 0, 0, NULL},
     {"\n", -EINVAL, 0, 0, NULL},
     {"", -EINVAL, 0, 0, NULL},
+    /* transparent_hugepage/enabled and defrag as kernel 6.18 prints them */
+    {"always [madvise] never\n", 0, 3, 1, "madvise"},
+    {"always defer [defer+madvise] madvise never\n", 0, 5, 2, "defer"},
+    {"[always] defer defer+madvise madvise never\n", 0, 5, 0, "defer"},
+    {"[+]\n", 0, 1, 0, NULL},
+    {"[defer*madvise]\n", -EINVAL, 0, 0, NULL},
+    {"[defer madvise]+\n", -EINVAL, 0, 0, NULL},
+    {"[defer+Madvise]\n", -EINVAL, 0, 0, NULL},
+    {"[a.b]\n", -EINVAL, 0, 0, NULL},
+    {"[a/b]\n", -EINVAL, 0, 0, NULL},
+    {"[a]\tb\n", -EINVAL, 0, 0, NULL},
 };
 
 START_TEST(test_selection_table)
@@ -149,6 +161,68 @@ START_TEST(test_selection_table)
     ck_assert_uint_eq(sel.selected, c->selected);
     if (c->second)
         ck_assert_str_eq(sel.names[1], c->second);
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    int rc;
+    uint64_t count;
+} node_cases[] = {
+    {"0\n", 0, 1},
+    {"0", 0, 1},
+    {"0-1\n", 0, 2},
+    {"0-3,5\n", 0, 5},
+    {"1,3,5-7\n", 0, 5},
+    {"0,1\n", 0, 2},
+    {"1023\n", 0, 1},
+    {"0-65535\n", 0, 65536},
+    {"65536\n", -ERANGE, 0},
+    {"0-99999999999999999999\n", -ERANGE, 0},
+    {"\n", -EINVAL, 0},
+    {"", -EINVAL, 0},
+    {"1-0\n", -EINVAL, 0},
+    {"1-1\n", -EINVAL, 0},
+    {"2,1\n", -EINVAL, 0},
+    {"0-2,2\n", -EINVAL, 0},
+    {"0-2,1-3\n", -EINVAL, 0},
+    {"01\n", -EINVAL, 0},
+    {"00\n", -EINVAL, 0},
+    {"-1\n", -EINVAL, 0},
+    {"+1\n", -EINVAL, 0},
+    {" 0\n", -EINVAL, 0},
+    {"0 \n", -EINVAL, 0},
+    {"0,\n", -EINVAL, 0},
+    {",0\n", -EINVAL, 0},
+    {"0,,1\n", -EINVAL, 0},
+    {"0-\n", -EINVAL, 0},
+    {"0--1\n", -EINVAL, 0},
+    {"0-1-2\n", -EINVAL, 0},
+    {"0\n\n", -EINVAL, 0},
+    {"0x1\n", -EINVAL, 0},
+    {"a\n", -EINVAL, 0},
+};
+
+START_TEST(test_node_list_table)
+{
+    uint64_t count = 0xa5a5;
+    int rc = ksm_parse_node_list(node_cases[_i].text,
+                                 strlen(node_cases[_i].text), &count);
+
+    ck_assert_msg(rc == node_cases[_i].rc, "\"%s\": rc %d, want %d",
+                  node_cases[_i].text, rc, node_cases[_i].rc);
+    ck_assert_uint_eq(count, rc == 0 ? node_cases[_i].count : 0xa5a5);
+}
+END_TEST
+
+/* The text is counted: what follows its n bytes is never read. */
+START_TEST(test_node_list_counted)
+{
+    uint64_t count = 0;
+
+    ck_assert_int_eq(ksm_parse_node_list("0-1junk", 3, &count), 0);
+    ck_assert_uint_eq(count, 2);
+    ck_assert_int_eq(ksm_parse_node_list("0-1", 2, &count), -EINVAL);
 }
 END_TEST
 
@@ -436,6 +510,10 @@ static Suite *parse_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("selection");
     tcase_add_loop_test(tc, test_selection_table, 0, N(sel_cases));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("node_list");
+    tcase_add_loop_test(tc, test_node_list_table, 0, N(node_cases));
+    tcase_add_test(tc, test_node_list_counted);
     suite_add_tcase(s, tc);
     tc = tcase_create("proc_stat");
     tcase_add_loop_test(tc, test_proc_stat, 0, N(stat_cases));

@@ -50,6 +50,10 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert_uint_eq(s->cow_ksm, 1234);
     ck_assert(s->has_swpin_copy);
     ck_assert_uint_eq(s->swpin_copy, 5);
+    ck_assert(s->meminfo.present & (1u << KSM_MEMINFO_ANON_HUGE_PAGES));
+    ck_assert_uint_eq(s->meminfo.kb[KSM_MEMINFO_ANON_HUGE_PAGES], 530432);
+    ck_assert_uint_eq(s->source_exists & (1u << KSM_SRC_MEMINFO),
+                      1u << KSM_SRC_MEMINFO);
     ck_assert(s->scanned);
     /* 1, 2, 37 and 1000..1013; "0123", "self" and "sys" are no PIDs. */
     ck_assert_uint_eq(s->examined, 17);
@@ -137,6 +141,7 @@ START_TEST(test_typical)
     ck_assert_uint_eq(s.source_errors[KSM_SRC_KSM_STAT], 1);
     ck_assert_uint_eq(s.source_errors[KSM_SRC_VMSTAT], 0);
     ck_assert_uint_eq(s.source_errors[KSM_SRC_KSMD_STAT], 0);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_MEMINFO], 0);
     /* Kept descriptors give the same answers, and counters go on. */
     ksm_procfs_read(r, true, &s);
     check_typical(&s);
@@ -325,6 +330,80 @@ START_TEST(test_merging_only_garbage)
 }
 END_TEST
 
+/*
+ * meminfo through the kept descriptor: the AnonHugePages line present,
+ * absent, or the text counted as an error (ksm_parse_meminfo()'s own table
+ * is its unit test's).
+ */
+static const struct {
+    const char *text;
+    int errors;    /* counted per reading: 0 or 1 */
+    uint64_t want; /* AnonHugePages kB; UINT64_MAX when absent */
+} meminfo_cases[] = {
+    {"MemTotal: 8 kB\nAnonHugePages:    2048 kB\n", 0, 2048},
+    {"AnonHugePages: 0 kB\nShmemHugePages: 0 kB\n", 0, 0},
+    /* Kernels without THP have no such line: absent, not an error. */
+    {"MemTotal: 8 kB\nShmemHugePages: 0 kB\n", 0, UINT64_MAX},
+    {"", 0, UINT64_MAX},
+    {"AnonHugePages: 5\n", 1, UINT64_MAX},
+    {"AnonHugePages: 5 kB", 1, UINT64_MAX},
+    {"AnonHugePages: -5 kB\n", 1, UINT64_MAX},
+    /* A malformed line elsewhere makes the whole text suspect. */
+    {"MemTotal: x kB\nAnonHugePages: 5 kB\n", 1, UINT64_MAX},
+};
+
+START_TEST(test_meminfo)
+{
+    char root[4096], ksm[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    write_file(root, "meminfo", meminfo_cases[_i].text);
+    r = reader(root, false, 0, 0);
+    for (unsigned round = 1; round <= 2; round++) {
+        bool has;
+
+        ksm_procfs_read(r, false, &s);
+        has = s.meminfo.present & (1u << KSM_MEMINFO_ANON_HUGE_PAGES);
+        ck_assert(s.source_exists & (1u << KSM_SRC_MEMINFO));
+        ck_assert_msg(has == (meminfo_cases[_i].want != UINT64_MAX), "\"%s\"",
+                      meminfo_cases[_i].text);
+        if (has)
+            ck_assert_uint_eq(s.meminfo.kb[KSM_MEMINFO_ANON_HUGE_PAGES],
+                              meminfo_cases[_i].want);
+        ck_assert_uint_eq(s.source_errors[KSM_SRC_MEMINFO],
+                          (uint64_t)round * (uint64_t)meminfo_cases[_i].errors);
+    }
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/* No meminfo: absent, not counted; one that cannot be read: counted. */
+START_TEST(test_meminfo_missing)
+{
+    char root[4096], ksm[4096], dir[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    r = reader(root, false, 0, 0);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.meminfo.present, 0);
+    ck_assert(!(s.source_exists & (1u << KSM_SRC_MEMINFO)));
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_MEMINFO], 0);
+    join(dir, root, "/meminfo");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.meminfo.present, 0);
+    ck_assert(s.source_exists & (1u << KSM_SRC_MEMINFO));
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_MEMINFO], 1);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_missing_root)
 {
     struct ksm_procfs *r = reader("/nonexistent/proc", true, 0, 0);
@@ -369,6 +448,11 @@ int main(void)
     tcase_add_test(tc, test_exec_after_scan);
     tcase_add_test(tc, test_merging_only_garbage);
     tcase_add_test(tc, test_missing_root);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("meminfo");
+    tcase_add_loop_test(tc, test_meminfo, 0,
+                        sizeof(meminfo_cases) / sizeof(meminfo_cases[0]));
+    tcase_add_test(tc, test_meminfo_missing);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
     tcase_add_test(tc, test_real_proc);

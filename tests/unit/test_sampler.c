@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the sampler against fake sysfs trees. */
+/* Long: one Check suite per module; each source is its own TCase here. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,138 @@ START_TEST(test_full_scan_duration)
 }
 END_TEST
 
+#define HOST_ALL ((1u << KSM_HOST_FILE_COUNT) - 1)
+#define HOST_THP ((1u << KSM_HOST_THP_ENABLED) | (1u << KSM_HOST_THP_DEFRAG))
+
+/* THP and NUMA beside the KSM directory, where the kernel has them. */
+START_TEST(test_host_fixtures)
+{
+    struct ksm_sample s;
+
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    ck_assert_uint_eq(s.host.present, HOST_ALL);
+    ck_assert_uint_eq(s.host.exists, HOST_ALL);
+    ck_assert_uint_eq(s.host.thp_enabled.count, 3);
+    ck_assert_uint_eq(s.host.thp_enabled.selected, 1);
+    ck_assert_str_eq(s.host.thp_enabled.names[1], "madvise");
+    ck_assert_uint_eq(s.host.thp_defrag.count, 5);
+    ck_assert_uint_eq(s.host.thp_defrag.selected, 3);
+    ck_assert_str_eq(s.host.thp_defrag.names[2], "defer+madvise");
+    ck_assert_uint_eq(s.host.memory_nodes, 2);
+
+    /* Without CONFIG_NUMA there is no node directory: absent, no error. */
+    ck_assert_int_eq(read_fixture("non_numa", &s), 0);
+    ck_assert_uint_eq(s.host.present, HOST_THP);
+    ck_assert_uint_eq(s.host.exists, HOST_THP);
+    ck_assert_str_eq(s.host.thp_enabled.names[s.host.thp_enabled.selected],
+                     "always");
+    ck_assert_str_eq(s.host.thp_defrag.names[s.host.thp_defrag.selected],
+                     "defer+madvise");
+
+    /* Without THP either. */
+    ck_assert_int_eq(read_fixture("old_kernel", &s), 0);
+    ck_assert_uint_eq(s.host.present, 0);
+    ck_assert_uint_eq(s.host.exists, 0);
+    for (int f = 0; f < KSM_HOST_FILE_COUNT; f++)
+        ck_assert_uint_eq(s.host.read_errors[f], 0);
+
+    /* They do not depend on KSM. */
+    ck_assert_int_eq(read_fixture("does-not-exist", &s), -ENOENT);
+    ck_assert_uint_eq(s.host.exists, 0);
+}
+END_TEST
+
+/* Each malformed file is absent and counted at every reading. */
+START_TEST(test_host_garbage)
+{
+    struct ksm_sampler_config cfg = {.sysfs_root = fixture("garbage")};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    for (unsigned round = 1; round <= 2; round++) {
+        ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+        ck_assert_uint_eq(s.host.exists, HOST_ALL);
+        ck_assert_uint_eq(s.host.present, 0);
+        for (int f = 0; f < KSM_HOST_FILE_COUNT; f++)
+            ck_assert_uint_eq(s.host.read_errors[f], round);
+    }
+    ksm_sampler_free(sp);
+}
+END_TEST
+
+/* Writes text to root/dir/name, creating dir as mkdir -p does. */
+static void write_host_file(const char *root, const char *dir, const char *name,
+                            const char *text)
+{
+    char path[4096];
+    char *p;
+
+    join(path, root, dir);
+    for (p = strchr(path + strlen(root) + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    mkdir(path, 0755);
+    write_file(path, name, text);
+}
+
+/*
+ * Host files are kept open and re-read; a missing one is looked for again
+ * once a minute, and one that cannot be read is counted.
+ */
+START_TEST(test_host_rereading)
+{
+    char root[4096], ksm[4096], dir[4096];
+    struct fake_clock clock = {0};
+    struct ksm_sampler_config cfg = {
+        .sysfs_root = root, .clock = fake_now, .clock_arg = &clock};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    scratch_root(root, ksm);
+    ck_assert_int_eq(mkdir(ksm, 0755), 0);
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.host.exists, 0);
+
+    write_host_file(root, "/kernel/mm/transparent_hugepage", "enabled",
+                    "[always] madvise never\n");
+    clock.ns = 59 * UINT64_C(1000000000);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.host.exists, 0);
+    clock.ns = 60 * UINT64_C(1000000000);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.host.present, 1u << KSM_HOST_THP_ENABLED);
+    ck_assert_uint_eq(s.host.thp_enabled.selected, 0);
+
+    /* Fresh text through the kept descriptor. */
+    write_host_file(root, "/kernel/mm/transparent_hugepage", "enabled",
+                    "always madvise [never]\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.host.thp_enabled.selected, 2);
+    write_host_file(root, "/kernel/mm/transparent_hugepage", "enabled",
+                    "always madvise never\n");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.host.exists, 1u << KSM_HOST_THP_ENABLED);
+    ck_assert_uint_eq(s.host.present, 0);
+    ck_assert_uint_eq(s.host.read_errors[KSM_HOST_THP_ENABLED], 1);
+
+    /* A file that exists but cannot be read (a directory) is counted. */
+    write_host_file(root, "/devices/system/node", "online", "0\n");
+    join(dir, root, "/devices/system/node/has_memory");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    clock.ns = 120 * UINT64_C(1000000000);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.host.exists & (1u << KSM_HOST_NODE_MEMORY));
+    ck_assert(!(s.host.present & (1u << KSM_HOST_NODE_MEMORY)));
+    ck_assert_uint_eq(s.host.read_errors[KSM_HOST_NODE_MEMORY], 1);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_config)
 {
     struct ksm_sampler_config cfg = {.sysfs_root = "/sys/", .page_size = 65536};
@@ -435,6 +568,15 @@ START_TEST(test_config)
     cfg.page_size = 4096;
     cfg.sysfs_root = "";
     ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), -EINVAL);
+    /* A one-letter relative root is kept: only "/" itself is dropped. */
+    cfg.sysfs_root = "s";
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "s/kernel/mm/ksm");
+    ksm_sampler_free(sp);
+    cfg.sysfs_root = "//";
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_path(sp), "/kernel/mm/ksm");
+    ksm_sampler_free(sp);
     cfg.sysfs_root = "relative/sys";
     ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
     ck_assert_str_eq(ksm_sampler_path(sp), "relative/sys/kernel/mm/ksm");
@@ -468,6 +610,12 @@ static Suite *sampler_suite(void)
 
     tc = tcase_create("derived_state");
     tcase_add_test(tc, test_full_scan_duration);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("host");
+    tcase_add_test(tc, test_host_fixtures);
+    tcase_add_test(tc, test_host_garbage);
+    tcase_add_test(tc, test_host_rereading);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("config");

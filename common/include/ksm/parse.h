@@ -48,9 +48,11 @@ struct ksm_selection {
 };
 
 /*
- * Parses a selection as the kernel prints it for advisor_mode:
- * "[none] scan-time\n".  Names are separated by single spaces, exactly one is
- * in brackets, one '\n' may end the text.  Names consist of [a-z0-9_-] and
+ * Parses a selection as the kernel prints it for advisor_mode,
+ * "[none] scan-time\n", and for transparent huge pages' enabled and defrag,
+ * "always defer defer+madvise [madvise] never\n".  Names are separated by
+ * single spaces, exactly one is in brackets, one '\n' may end the text.
+ * Names consist of [a-z0-9_+-] and
  * are at most KSM_MODE_NAMELEN long; at most KSM_MAX_MODES are listed; a
  * name appears once.
  *
@@ -135,6 +137,23 @@ int ksm_parse_merging_pages(const char *text, size_t n,
  * its value is missing or gives an empty name.
  */
 int ksm_parse_qemu_name(const char *cmdline, size_t n, char *out, size_t size);
+
+/* Node numbers are below this; the kernel's MAX_NUMNODES is at most 1024. */
+#define KSM_MAX_NODE 65536
+
+/*
+ * Counts the nodes of a node list as the kernel prints a nodemask with
+ * "%*pbl\n", e.g. <sysfs>/devices/system/node/has_memory: "0", "0-1",
+ * "0-3,5".  Items are a node or an ascending range "A-B" (A < B), separated
+ * by single commas, in ascending order without overlap; numbers have no
+ * sign, blank or leading zero; one '\n' may end the text.  An empty list is
+ * refused: a running system has memory on some node.
+ *
+ * Returns 0 and the number of nodes in *count, -EINVAL for malformed text,
+ * or -ERANGE for a node number of KSM_MAX_NODE or more.  *count is
+ * untouched on failure.
+ */
+int ksm_parse_node_list(const char *text, size_t n, uint64_t *count);
 
 /*
  * Finds the line "KEY N" of /proc/vmstat text (n bytes, not necessarily

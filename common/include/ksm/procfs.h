@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ksm/meminfo.h"
 #include "ksm/parse.h"
 
 #define KSM_COMM_LEN    64
@@ -27,6 +28,7 @@ enum ksm_proc_source {
     KSM_SRC_VMSTAT,    /* <procfs>/vmstat */
     KSM_SRC_KSMD_STAT, /* <procfs>/<ksmd's pid>/stat */
     KSM_SRC_KSM_STAT,  /* <procfs>/PID/ksm_stat of any process */
+    KSM_SRC_MEMINFO,   /* <procfs>/meminfo */
     KSM_SRC_COUNT
 };
 
@@ -39,6 +41,8 @@ struct ksm_procfs_sample {
     uint64_t swpin_copy;     /* when has_swpin_copy */
     /* Failures since the start, per source. */
     uint64_t source_errors[KSM_SRC_COUNT];
+    /* The lines of <procfs>/meminfo found; present is 0 when unread. */
+    struct ksm_meminfo meminfo;
 
     /* The process scan, when scanned. */
     const struct ksm_process *processes; /* owned by the reader */
@@ -79,7 +83,7 @@ struct ksm_procfs;
 int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out);
 
 /*
- * Reads vmstat, ksmd's CPU time and (when enabled) every process's
+ * Reads vmstat, meminfo, ksmd's CPU time and (when enabled) every process's
  * ksm_stat into *out.  look_for_ksmd says whether to search for the ksmd
  * thread when it is not known yet (it exists only when KSM does).  Nothing
  * here fails the whole reading: what cannot be read is absent and counted.

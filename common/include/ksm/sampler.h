@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ksm/host.h"
 #include "ksm/parse.h"
 #include "ksm/procfs.h"
 
@@ -91,11 +92,13 @@ struct ksm_sample {
     /*
      * The sources beside the KSM directory, one member each, filled by that
      * source's own reader (common/src/<source>.c), which ksm_sampler_new()
-     * creates and ksm_sampler_read() calls.  A further source (transparent
-     * huge pages, ksmtuned, smaps_rollup) is a further member here, and its
+     * creates and ksm_sampler_read() calls.  A further source (ksmtuned,
+     * smaps_rollup) is a further member here, and its
      * metrics are rows of ksm_metrics[] whose series read that member.
      */
 
+    /* Transparent huge pages and NUMA, from sysfs beside the KSM directory. */
+    struct ksm_host_sample host;
     /* The cost side and the processes, when a procfs root is configured. */
     struct ksm_procfs_sample proc;
 };
