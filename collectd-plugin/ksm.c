@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ksm.so: a collectd read plugin dispatching the KSM metric table. */
+/* Long: config, logs, guest instances and dispatch share one context. */
 /*
  * collectd.h first, as in collectd's own plugins: it brings in collectd's
  * config.h before any system header is read.
@@ -14,8 +15,10 @@
 #include "ksm/metrics.h"
 #include "ksm/sampler.h"
 #include "ksm/tracker.h"
+#include "ksm/tuner.h"
 
-#define PLUGIN "ksm"
+#define PLUGIN                  "ksm"
+#define DEFAULT_KSMTUNED_CONFIG "/etc/ksmtuned.conf"
 
 /*
  * collectd's config callback receives no context, so the parsed options wait
@@ -24,8 +27,10 @@
 struct plugin_options {
     char *sysfs_root;
     char *procfs_root;
+    char *ksmtuned_config; /* NULL means /etc/ksmtuned.conf */
     bool report_tunables;
     bool report_processes;
+    uint64_t thp_interval; /* seconds; 0 means the sampler's default */
 };
 
 static struct plugin_options options = {
@@ -45,6 +50,8 @@ struct plugin_ctx {
     struct ksm_sampler *sampler;
     struct ksm_sample sample;
     struct ksm_tracker tracker;
+    struct ksm_tuner_tracker tuner_tracker;
+    const char *ksmtuned_config; /* for logs: options' or the default */
     /*
      * The guests of the last read, ascending by PID: which one holds its
      * plain VM name.  Rebuilt at every read from the listed processes, so
@@ -73,6 +80,23 @@ static int get_nonempty_string(oconfig_item_t *child, char **dst)
     return 0;
 }
 
+/*
+ * ThpInterval: whole seconds from 1 to KSM_THP_INTERVAL_MAX between two
+ * reads of one guest's smaps_rollup.  Returns 0 or -1.
+ */
+static int get_thp_interval(const oconfig_item_t *child, uint64_t *dst)
+{
+    double v;
+
+    if (child->values_num != 1 || child->values[0].type != OCONFIG_TYPE_NUMBER)
+        return -1;
+    v = child->values[0].value.number;
+    if (!(v >= 1 && v <= KSM_THP_INTERVAL_MAX) || v != (double)(uint64_t)v)
+        return -1;
+    *dst = (uint64_t)v;
+    return 0;
+}
+
 /* collectd's complex-config callback: parses one <Plugin ksm> block. */
 static int ksm_plugin_configure(oconfig_item_t *ci)
 {
@@ -84,20 +108,27 @@ static int ksm_plugin_configure(oconfig_item_t *ci)
             rc = get_nonempty_string(child, &options.sysfs_root);
         else if (strcasecmp(child->key, "ProcfsRoot") == 0)
             rc = get_nonempty_string(child, &options.procfs_root);
+        else if (strcasecmp(child->key, "KsmtunedConfig") == 0)
+            rc = get_nonempty_string(child, &options.ksmtuned_config);
         else if (strcasecmp(child->key, "ReportTunables") == 0)
             rc = cf_util_get_boolean(child, &options.report_tunables);
         else if (strcasecmp(child->key, "ReportProcesses") == 0)
             rc = cf_util_get_boolean(child, &options.report_processes);
+        else if (strcasecmp(child->key, "ThpInterval") == 0)
+            rc = get_thp_interval(child, &options.thp_interval);
         else {
             ERROR(PLUGIN " plugin: unknown option \"%s\" in <Plugin ksm> "
-                         "(known: SysfsRoot, ProcfsRoot, ReportTunables, "
-                         "ReportProcesses)",
+                         "(known: SysfsRoot, ProcfsRoot, KsmtunedConfig, "
+                         "ReportTunables, ReportProcesses, ThpInterval)",
                   child->key);
             return -1;
         }
         if (rc != 0) {
             ERROR(PLUGIN " plugin: option \"%s\" needs %s", child->key,
-                  strstr(child->key, "Root") || strstr(child->key, "root")
+                  strcasecmp(child->key, "ThpInterval") == 0
+                      ? "one whole number of seconds from 1 to 86400"
+                  : strcasestr(child->key, "Root") ||
+                          strcasestr(child->key, "Config")
                       ? "one non-empty string"
                       : "one boolean (true or false)");
             return -1;
@@ -137,6 +168,37 @@ static void log_event(void *arg, enum ksm_event ev, int field, int err)
         break;
     case KSM_EVENT_FILE_RECOVERED:
         INFO(PLUGIN " plugin: %s/%s is readable again", dir, file);
+        break;
+    }
+}
+
+/* Logs ksmtuned's config file problems and ignored lines once each. */
+static void log_tuner_event(void *arg, enum ksm_tuner_event ev,
+                            const struct ksm_tuner_sample *t)
+{
+    const struct plugin_ctx *ctx = arg;
+    char lines[512];
+
+    switch (ev) {
+    case KSM_TUNER_CONF_FAILED:
+        WARNING(PLUGIN " plugin: cannot read %s: %s; ksmtuned's settings and "
+                       "predictions are absent until it can",
+                ctx->ksmtuned_config, STRERROR(-t->conf_error));
+        break;
+    case KSM_TUNER_CONF_RECOVERED:
+        INFO(PLUGIN " plugin: %s is readable again", ctx->ksmtuned_config);
+        break;
+    case KSM_TUNER_CONF_IGNORED:
+        if (t->config.ignored_count == 0) {
+            INFO(PLUGIN " plugin: %s has no ignored lines any more",
+                 ctx->ksmtuned_config);
+            break;
+        }
+        ksm_tuner_format_ignored(&t->config, lines, sizeof(lines));
+        WARNING(PLUGIN " plugin: %s has %u lines that are not plain settings, "
+                       "so ksmtuned may use other values than reported: "
+                       "line %s",
+                ctx->ksmtuned_config, t->config.ignored_count, lines);
         break;
     }
 }
@@ -376,6 +438,8 @@ static int ksm_plugin_read(user_data_t *ud)
     int err = ksm_sampler_read(ctx->sampler, &ctx->sample);
 
     ksm_tracker_update(&ctx->tracker, &ctx->sample, err, log_event, ctx);
+    ksm_tuner_tracker_update(&ctx->tuner_tracker, &ctx->sample.tuner,
+                             log_tuner_event, ctx);
     /* Non-zero makes collectd retry with growing intervals. */
     if (err)
         return -1;
@@ -401,6 +465,9 @@ static struct plugin_ctx *ctx_new(void)
         .sysfs_root = options.sysfs_root,
         .procfs_root = options.procfs_root ? options.procfs_root : "/proc",
         .processes = options.report_processes,
+        .thp_interval = options.thp_interval,
+        .ksmtuned_config = options.ksmtuned_config ? options.ksmtuned_config
+                                                   : DEFAULT_KSMTUNED_CONFIG,
         /*
          * collectd's open-file limit (often 1024) is shared by every
          * plugin: keep at most this many descriptors between reads.
@@ -420,6 +487,7 @@ static struct plugin_ctx *ctx_new(void)
         free(ctx);
         return NULL;
     }
+    ctx->ksmtuned_config = ksm_sampler_ksmtuned_config(ctx->sampler);
     ctx->report_tunables = options.report_tunables;
     ctx->report_processes = options.report_processes;
     return ctx;
@@ -455,7 +523,9 @@ static int ksm_plugin_shutdown(void)
 {
     free(options.sysfs_root);
     free(options.procfs_root);
+    free(options.ksmtuned_config);
     options.sysfs_root = options.procfs_root = NULL;
+    options.ksmtuned_config = NULL;
     return 0;
 }
 

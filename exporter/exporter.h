@@ -22,6 +22,8 @@ struct exporter_config {
     const char *sysfs;
     const char *procfs;
     bool processes;              /* the per-process collector */
+    uint64_t thp_interval;       /* seconds; 0 means the default */
+    const char *ksmtuned_config; /* --path.ksmtuned-config */
     const char *web_config_path; /* --web.config.file, or NULL */
     const char *version;
     const char *revision;
@@ -37,6 +39,7 @@ struct exporter {
 
     /* Problem tracking, so that each is logged when it starts and ends. */
     struct ksm_tracker tracker;
+    struct ksm_tuner_tracker tuner_tracker;
 
     struct body_pool bodies;
     struct responses responses;

@@ -42,7 +42,9 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg)
 {
     struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs,
                                     .procfs_root = cfg->procfs,
-                                    .processes = cfg->processes};
+                                    .processes = cfg->processes,
+                                    .thp_interval = cfg->thp_interval,
+                                    .ksmtuned_config = cfg->ksmtuned_config};
     int err;
 
     memset(e, 0, sizeof(*e));

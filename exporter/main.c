@@ -10,10 +10,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "exporter.h"
+#include "ksm/parse.h"
 #include "listen.h"
 #include "version.h"
 
@@ -25,8 +27,10 @@ enum {
     OPT_WEB_CONFIG,
     OPT_SYSFS,
     OPT_PROCFS,
+    OPT_KSMTUNED_CONFIG,
     OPT_PROCESS,
     OPT_NO_PROCESS,
+    OPT_THP_INTERVAL,
     OPT_LOG_LEVEL,
     OPT_VERSION,
     OPT_HELP,
@@ -38,8 +42,11 @@ static const struct option options[] = {
     {"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
     {"path.sysfs", required_argument, NULL, OPT_SYSFS},
     {"path.procfs", required_argument, NULL, OPT_PROCFS},
+    {"path.ksmtuned-config", required_argument, NULL, OPT_KSMTUNED_CONFIG},
     {"collector.process", no_argument, NULL, OPT_PROCESS},
     {"no-collector.process", no_argument, NULL, OPT_NO_PROCESS},
+    {"collector.process.thp-interval", required_argument, NULL,
+     OPT_THP_INTERVAL},
     {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -65,10 +72,18 @@ static void usage(FILE *out)
         "        exporter-toolkit format); SIGHUP re-reads it.\n"
         "  --path.sysfs=\"/sys\"    sysfs mountpoint.\n"
         "  --path.procfs=\"/proc\"  procfs mountpoint.\n"
+        "  --path.ksmtuned-config=\"/etc/ksmtuned.conf\"\n"
+        "        Debian's ksmtuned config file, read (never run) to report\n"
+        "        its settings and predict its next check; missing means\n"
+        "        the script's defaults.\n"
         "  --[no-]collector.process\n"
         "        Per-process and per-VM figures from PID/ksm_stat\n"
         "        (default on; other users' processes need root or\n"
         "        CAP_DAC_READ_SEARCH; the start-up log says how many).\n"
+        "  --collector.process.thp-interval=60s\n"
+        "        Seconds between two reads of one QEMU guest's\n"
+        "        smaps_rollup (its THP share), spread over the scrapes;\n"
+        "        1s to 86400s, the 's' optional.\n"
         "  --log.level=info        Only log messages with the given "
         "severity or above:\n"
         "        debug, info, warn, error.\n"
@@ -93,6 +108,25 @@ static int set_path(const char **dst, const char *flag, const char *value)
     if (value[0] == '\0')
         return bad_flag(flag, value, "empty path");
     *dst = value;
+    return KEEP_GOING;
+}
+
+/*
+ * --collector.process.thp-interval: "N" or "Ns", N whole seconds from 1 to
+ * KSM_THP_INTERVAL_MAX, strictly decimal.
+ */
+static int set_thp_interval(uint64_t *dst, const char *value)
+{
+    size_t n = strlen(value);
+    uint64_t v;
+
+    if (n > 0 && value[n - 1] == 's')
+        n--;
+    if (n == 0 || memchr(value, '\n', n) || ksm_parse_u64(value, n, &v) != 0 ||
+        v < 1 || v > KSM_THP_INTERVAL_MAX)
+        return bad_flag("collector.process.thp-interval", value,
+                        "want whole seconds from 1s to 86400s");
+    *dst = v;
     return KEEP_GOING;
 }
 
@@ -130,10 +164,14 @@ static int one_flag(int c, char **argv, struct exporter_config *cfg,
         return set_path(&cfg->sysfs, "path.sysfs", optarg);
     case OPT_PROCFS:
         return set_path(&cfg->procfs, "path.procfs", optarg);
+    case OPT_KSMTUNED_CONFIG:
+        return set_path(&cfg->ksmtuned_config, "path.ksmtuned-config", optarg);
     case OPT_PROCESS:
     case OPT_NO_PROCESS:
         cfg->processes = c == OPT_PROCESS;
         return KEEP_GOING;
+    case OPT_THP_INTERVAL:
+        return set_thp_interval(&cfg->thp_interval, optarg);
     case OPT_LOG_LEVEL:
         if (log_parse_level(optarg, &cfg->log.min) != 0)
             return bad_flag("log.level", optarg,
@@ -239,6 +277,7 @@ int main(int argc, char **argv)
         .sysfs = "/sys",
         .procfs = "/proc",
         .processes = true,
+        .ksmtuned_config = "/etc/ksmtuned.conf",
         .version = KSM_VERSION,
         .revision = KSM_REVISION,
         .log = {.min = KSM_LOG_INFO, .fd = STDERR_FILENO},

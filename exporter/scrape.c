@@ -12,6 +12,7 @@
 #include "exporter.h"
 #include "ksm/clock.h"
 #include "ksm/procfs.h"
+#include "ksm/tuner.h"
 
 /* The tracker passes negative errnos; a positive one reads the same. */
 static const char *errstr(int err)
@@ -49,6 +50,43 @@ static void log_event(void *ctx, enum ksm_event ev, int field, int err)
     }
 }
 
+/* Logs ksmtuned's config file problems and ignored lines once each. */
+static void log_tuner_event(void *ctx, enum ksm_tuner_event ev,
+                            const struct ksm_tuner_sample *t)
+{
+    const struct exporter *e = ctx;
+    const struct logger *lg = &e->cfg.log;
+    const char *path = e->cfg.ksmtuned_config;
+    char count[24], lines[512];
+
+    switch (ev) {
+    case KSM_TUNER_CONF_FAILED:
+        log_kv(lg, KSM_LOG_WARN,
+               "cannot read ksmtuned's config file: its settings and "
+               "predictions are absent until it can",
+               2, "file", path, "err", errstr(t->conf_error));
+        break;
+    case KSM_TUNER_CONF_RECOVERED:
+        log_kv(lg, KSM_LOG_INFO, "ksmtuned's config file is readable again", 1,
+               "file", path);
+        break;
+    case KSM_TUNER_CONF_IGNORED:
+        if (t->config.ignored_count == 0) {
+            log_kv(lg, KSM_LOG_INFO,
+                   "ksmtuned's config file has no ignored lines any more", 1,
+                   "file", path);
+            break;
+        }
+        snprintf(count, sizeof(count), "%u", t->config.ignored_count);
+        ksm_tuner_format_ignored(&t->config, lines, sizeof(lines));
+        log_kv(lg, KSM_LOG_WARN,
+               "ksmtuned's config file has lines that are not plain "
+               "settings: ksmtuned may use other values than reported",
+               3, "file", path, "ignored", count, "lines", lines);
+        break;
+    }
+}
+
 void exporter_scrape(struct exporter *e)
 {
     struct ksm_sample *s = &e->sample;
@@ -61,6 +99,7 @@ void exporter_scrape(struct exporter *e)
     own->revision = e->cfg.revision;
     own->has_self = e->self && ksm_self_read(e->self, &own->self) == 0;
     ksm_tracker_update(&e->tracker, s, err, log_event, e);
+    ksm_tuner_tracker_update(&e->tuner_tracker, &s->tuner, log_tuner_event, e);
 }
 
 /*

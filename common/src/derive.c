@@ -11,25 +11,11 @@ static int has(const struct ksm_sample *s, enum ksm_field f)
     return (s->present & KSM_FIELD_BIT(f)) != 0;
 }
 
-static size_t emit_value(const struct ksm_metric *m, ksm_emit_fn emit,
-                         void *ctx, struct ksm_value v)
-{
-    emit(ctx, m, NULL, 0, &v);
-    return 1;
-}
-
-static size_t emit_u64(const struct ksm_metric *m, ksm_emit_fn emit, void *ctx,
-                       uint64_t u)
-{
-    return emit_value(m, emit, ctx,
-                      (struct ksm_value){.kind = KSM_VALUE_U64, .u = u});
-}
-
 static size_t emit_double(const struct ksm_metric *m, ksm_emit_fn emit,
                           void *ctx, double d)
 {
-    return emit_value(m, emit, ctx,
-                      (struct ksm_value){.kind = KSM_VALUE_DOUBLE, .d = d});
+    return derive_emit(m, emit, ctx,
+                       (struct ksm_value){.kind = KSM_VALUE_DOUBLE, .d = d});
 }
 
 /* x / y, where both zero and a zero denominator give NaN (docs/metrics.md). */
@@ -93,7 +79,7 @@ KSM_SERIES_FN(ksm_series_saved_bytes)
      * state; a negative value is still summed honestly, in a double.
      */
     if (zero >= 0 && !__builtin_add_overflow(sharing, (uint64_t)zero, &pages))
-        return emit_value(m, emit, ctx, pages_to_bytes(pages, s->page_size));
+        return derive_emit(m, emit, ctx, pages_to_bytes(pages, s->page_size));
     return emit_double(m, emit, ctx,
                        ((double)sharing + (double)zero) * (double)s->page_size);
 }
@@ -107,8 +93,8 @@ KSM_SERIES_FN(ksm_series_rmap_overhead_bytes)
     if (!sum.fits)
         return emit_double(m, emit, ctx,
                            sum.approx * (double)s->rmap_item_size);
-    return emit_value(m, emit, ctx,
-                      pages_to_bytes(sum.exact, s->rmap_item_size));
+    return derive_emit(m, emit, ctx,
+                       pages_to_bytes(sum.exact, s->rmap_item_size));
 }
 
 /* num / den of two page counts, when both are present. */
@@ -236,12 +222,12 @@ KSM_SERIES_FN(ksm_series_numa_memory_nodes)
 {
     if (!has_host(s, KSM_HOST_NODE_MEMORY))
         return 0;
-    return emit_u64(m, emit, ctx, s->host.memory_nodes);
+    return derive_emit_u64(m, emit, ctx, s->host.memory_nodes);
 }
 
 KSM_SERIES_FN(ksm_series_up)
 {
-    return emit_u64(m, emit, ctx, s->up);
+    return derive_emit_u64(m, emit, ctx, s->up);
 }
 
 /*
@@ -269,6 +255,9 @@ static size_t emit_error_counts(const struct ksm_metric *m, ksm_emit_fn emit,
     return n;
 }
 
+/* The ksmtuned config file's name in ksm_read_errors_total{file}. */
+static const char *const ksmtuned_conf_name = "ksmtuned_conf";
+
 KSM_SERIES_FN(ksm_series_read_errors)
 {
     return emit_error_counts(m, emit, ctx, ksm_field_names, s->read_errors,
@@ -278,7 +267,10 @@ KSM_SERIES_FN(ksm_series_read_errors)
                              KSM_HOST_FILE_COUNT) +
            emit_error_counts(m, emit, ctx, ksm_proc_source_names,
                              s->proc.source_errors, s->proc.source_exists,
-                             KSM_SRC_COUNT);
+                             KSM_SRC_COUNT) +
+           emit_error_counts(m, emit, ctx, &ksmtuned_conf_name,
+                             &s->tuner.conf_read_errors, s->tuner.conf_exists,
+                             1);
 }
 
 KSM_SERIES_FN(ksm_series_ksmd_cpu)
@@ -290,7 +282,7 @@ KSM_SERIES_FN(ksm_series_ksmd_cpu)
 
 KSM_SERIES_FN(ksm_series_cow)
 {
-    return s->proc.has_cow ? emit_u64(m, emit, ctx, s->proc.cow_ksm) : 0;
+    return s->proc.has_cow ? derive_emit_u64(m, emit, ctx, s->proc.cow_ksm) : 0;
 }
 
 /* AnonHugePages is in KiB; an absurd count becomes a double, never wraps. */
@@ -300,22 +292,24 @@ KSM_SERIES_FN(ksm_series_thp_anon_bytes)
 
     if (!(mi->present & (1u << KSM_MEMINFO_ANON_HUGE_PAGES)))
         return 0;
-    return emit_value(
+    return derive_emit(
         m, emit, ctx,
         pages_to_bytes(mi->kb[KSM_MEMINFO_ANON_HUGE_PAGES], 1024));
 }
 
 KSM_SERIES_FN(ksm_series_swapin_copies)
 {
-    return s->proc.has_swpin_copy ? emit_u64(m, emit, ctx, s->proc.swpin_copy)
-                                  : 0;
+    return s->proc.has_swpin_copy
+               ? derive_emit_u64(m, emit, ctx, s->proc.swpin_copy)
+               : 0;
 }
 
 /* The scan's own figures, present when processes were scanned. */
 #define SCAN_SERIES(fn, member)                                                \
     KSM_SERIES_FN(fn)                                                          \
     {                                                                          \
-        return s->proc.scanned ? emit_u64(m, emit, ctx, s->proc.member) : 0;   \
+        return s->proc.scanned ? derive_emit_u64(m, emit, ctx, s->proc.member) \
+                               : 0;                                            \
     }
 
 SCAN_SERIES(ksm_series_scan_examined, examined)
@@ -343,6 +337,52 @@ KSM_SERIES_FN(ksm_series_per_process)
     return n;
 }
 
+/* What a QEMU process's row reports, beside its ksm_stat figures. */
+enum guest_figure { GUEST_RSS, GUEST_KSMTUNED, GUEST_THP_ANON };
+
+/*
+ * One series per listed QEMU process that has figure f: resident memory
+ * and the THP share when they were read, ksmtuned's view always.
+ */
+static size_t emit_per_guest(const struct ksm_metric *m,
+                             const struct ksm_sample *s, ksm_emit_fn emit,
+                             void *ctx, enum guest_figure f)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->proc.nprocesses; i++) {
+        const struct ksm_process *p = &s->proc.processes[i];
+        struct ksm_label l[3] = {
+            {"pid", p->pid}, {"comm", p->comm}, {"vm", p->vm}};
+        struct ksm_value v = {.kind = KSM_VALUE_U64};
+
+        if (!p->qemu || (f == GUEST_RSS && !p->has_rss) ||
+            (f == GUEST_THP_ANON && !p->has_thp_anon))
+            continue;
+        v.u = f == GUEST_RSS        ? p->rss_bytes
+              : f == GUEST_KSMTUNED ? p->ksmtuned_counted
+                                    : p->thp_anon_bytes;
+        emit(ctx, m, l, 3, &v);
+        n++;
+    }
+    return n;
+}
+
+KSM_SERIES_FN(ksm_series_process_resident)
+{
+    return emit_per_guest(m, s, emit, ctx, GUEST_RSS);
+}
+
+KSM_SERIES_FN(ksm_series_process_ksmtuned_counted)
+{
+    return emit_per_guest(m, s, emit, ctx, GUEST_KSMTUNED);
+}
+
+KSM_SERIES_FN(ksm_series_process_thp_anon)
+{
+    return emit_per_guest(m, s, emit, ctx, GUEST_THP_ANON);
+}
+
 size_t ksm_metric_visit(const struct ksm_metric *m, const struct ksm_sample *s,
                         ksm_emit_fn emit, void *ctx)
 {
@@ -365,7 +405,7 @@ size_t ksm_metric_visit(const struct ksm_metric *m, const struct ksm_sample *s,
         v = (struct ksm_value){.kind = KSM_VALUE_I64, .i = s->value[f].i};
     else
         v = (struct ksm_value){.kind = KSM_VALUE_U64, .u = s->value[f].u};
-    return emit_value(m, emit, ctx, v);
+    return derive_emit(m, emit, ctx, v);
 }
 
 double ksm_value_to_double(const struct ksm_value *v)

@@ -14,6 +14,21 @@
     size_t name(const struct ksm_metric *m, const struct ksm_sample *s,        \
                 ksm_emit_fn emit, void *ctx)
 
+/* Emits the one series of a metric without labels; returns 1. */
+static inline size_t derive_emit(const struct ksm_metric *m, ksm_emit_fn emit,
+                                 void *ctx, struct ksm_value v)
+{
+    emit(ctx, m, NULL, 0, &v);
+    return 1;
+}
+
+static inline size_t derive_emit_u64(const struct ksm_metric *m,
+                                     ksm_emit_fn emit, void *ctx, uint64_t u)
+{
+    return derive_emit(m, emit, ctx,
+                       (struct ksm_value){.kind = KSM_VALUE_U64, .u = u});
+}
+
 /* Derived from the files of <sysfs>/kernel/mm/ksm. */
 KSM_SERIES_FN(ksm_series_saved_bytes);
 KSM_SERIES_FN(ksm_series_sharing_ratio);
@@ -45,5 +60,22 @@ KSM_SERIES_FN(ksm_series_scan_over_limit);
 KSM_SERIES_FN(ksm_series_scan_vanished);
 /* One series per listed process, of the figure m->proc_field. */
 KSM_SERIES_FN(ksm_series_per_process);
+/* One series per listed QEMU process: statm, ksmtuned, smaps_rollup. */
+KSM_SERIES_FN(ksm_series_process_resident);
+KSM_SERIES_FN(ksm_series_process_ksmtuned_counted);
+KSM_SERIES_FN(ksm_series_process_thp_anon);
+
+/* ksmtuned and the tuner that governs KSM (derive_tuner.c). */
+KSM_SERIES_FN(ksm_series_ksmtuned_running);
+KSM_SERIES_FN(ksm_series_ksmtuned_setting);
+KSM_SERIES_FN(ksm_series_ksmtuned_ignored_lines);
+KSM_SERIES_FN(ksm_series_ksmtuned_committed);
+KSM_SERIES_FN(ksm_series_guest_resident);
+KSM_SERIES_FN(ksm_series_ksmtuned_threshold);
+KSM_SERIES_FN(ksm_series_ksmtuned_free);
+KSM_SERIES_FN(ksm_series_ksmtuned_next_action);
+KSM_SERIES_FN(ksm_series_ksmtuned_next_pages);
+KSM_SERIES_FN(ksm_series_ksmtuned_next_sleep);
+KSM_SERIES_FN(ksm_series_tuner);
 
 #endif

@@ -17,15 +17,22 @@
 #define KSMD_RETRY_NS (60 * UINT64_C(1000000000))
 #define STAT_BUF      1024
 
+static void close_watched(struct watched_process *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+}
+
 void ksm_procfs_close_kernel(struct ksm_procfs *r)
 {
     if (r->kernel.vmstat_fd >= 0)
         close(r->kernel.vmstat_fd);
     if (r->kernel.meminfo_fd >= 0)
         close(r->kernel.meminfo_fd);
-    if (r->kernel.ksmd_fd >= 0)
-        close(r->kernel.ksmd_fd);
-    r->kernel.vmstat_fd = r->kernel.meminfo_fd = r->kernel.ksmd_fd = -1;
+    r->kernel.vmstat_fd = r->kernel.meminfo_fd = -1;
+    close_watched(&r->kernel.ksmd);
+    close_watched(&r->kernel.ksmtuned);
 }
 
 /* Parses the number after the "KEY " that starts at text[at]. */
@@ -152,6 +159,9 @@ static bool parse_ksmd_stat(const char *buf, size_t n, struct ksm_proc_stat *st)
            strcmp(comm, "ksmd") == 0;
 }
 
+/* Whether a stat text is that of the process being looked for. */
+typedef bool (*stat_match_fn)(const char *buf, size_t n);
+
 /*
  * True for the ksmd kernel thread: a user process may call itself "ksmd",
  * but only a kernel thread is kthreadd's child or has PF_KTHREAD.
@@ -164,15 +174,33 @@ static bool is_ksmd(const char *buf, size_t n)
            (st.ppid == KTHREADD_PID || (st.flags & PF_KTHREAD));
 }
 
-/* Walks the PIDs for the ksmd kernel thread; keeps its stat open. */
-static void find_ksmd(struct ksm_procfs *r)
+/*
+ * True for Debian's ksmtuned: a bash script, so the kernel names the
+ * process after the script's file, and no kernel thread.  A zombie has
+ * stopped tuning.  bash's subshells of the script carry the name too; one
+ * found instead of the loop exits within moments, and the search that then
+ * follows at once finds the loop.
+ */
+static bool is_ksmtuned(const char *buf, size_t n)
+{
+    struct ksm_proc_stat st;
+    char comm[KSM_COMM_LEN];
+
+    return ksm_parse_proc_stat(buf, n, &st, comm, sizeof(comm)) == 0 &&
+           strcmp(comm, "ksmtuned") == 0 && !(st.flags & PF_KTHREAD) &&
+           st.state != 'Z' && st.state != 'X';
+}
+
+/* Walks the PIDs for the first process match accepts; keeps its stat open. */
+static void find_process(struct ksm_procfs *r, struct watched_process *w,
+                         stat_match_fn match)
 {
     struct dirent *d;
     char path[32], buf[STAT_BUF];
     size_t n;
 
-    r->kernel.ksmd_searched = true;
-    r->kernel.ksmd_searched_ns = ksm_monotonic_ns();
+    w->searched = true;
+    w->searched_ns = ksm_monotonic_ns();
     rewinddir(r->dir);
     while ((d = readdir(r->dir)) != NULL) {
         int pid;
@@ -184,8 +212,8 @@ static void find_ksmd(struct ksm_procfs *r)
         fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
-        if (ksm_read_fd(fd, buf, sizeof(buf), &n) == 0 && is_ksmd(buf, n)) {
-            r->kernel.ksmd_fd = fd;
+        if (ksm_read_fd(fd, buf, sizeof(buf), &n) == 0 && match(buf, n)) {
+            w->fd = fd;
             return;
         }
         close(fd);
@@ -193,29 +221,53 @@ static void find_ksmd(struct ksm_procfs *r)
 }
 
 /*
- * Reads the kept stat of ksmd into *out.  False when it is gone or is some
- * other thread now: the descriptor is then closed, for a new search.
+ * Re-reads the kept stat of w into buf (STAT_BUF bytes).  Returns 0 while
+ * match still accepts it; else a negative errno, -ESRCH when it was read
+ * but is another process now.  On failure the descriptor is closed and the
+ * next search may follow at once.
  */
+static int reread_watched(struct watched_process *w, stat_match_fn match,
+                          char *buf, size_t *n)
+{
+    int err = ksm_read_fd(w->fd, buf, STAT_BUF, n);
+
+    if (err == 0 && match(buf, *n))
+        return 0;
+    close_watched(w);
+    w->searched = false;
+    return err ? err : -ESRCH;
+}
+
+/*
+ * Whether w is known after this call: a search happens when nothing is
+ * known and the last search is a minute old, or none was made.
+ */
+static bool watch(struct ksm_procfs *r, struct watched_process *w,
+                  stat_match_fn match)
+{
+    if (w->fd < 0 &&
+        (!w->searched || ksm_monotonic_ns() - w->searched_ns >= KSMD_RETRY_NS))
+        find_process(r, w, match);
+    return w->fd >= 0;
+}
+
+/* Reads ksmd's kept stat into *out; false when it is gone or replaced. */
 static bool read_known_ksmd(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     struct ksmd_vmstat *k = &r->kernel;
     struct ksm_proc_stat st;
     char buf[STAT_BUF];
     size_t n;
-    int err = ksm_read_fd(k->ksmd_fd, buf, sizeof(buf), &n);
+    int err = reread_watched(&k->ksmd, is_ksmd, buf, &n);
 
-    if (err == 0 && parse_ksmd_stat(buf, n, &st)) {
-        out->source_exists |= 1u << KSM_SRC_KSMD_STAT;
-        out->has_ksmd = true;
-        out->ksmd_cpu_seconds = (double)(st.utime + st.stime) / k->ticks;
-        return true;
-    }
-    if (err == 0)
+    if (err == -ESRCH)
         r->errors[KSM_SRC_KSMD_STAT]++;
-    close(k->ksmd_fd);
-    k->ksmd_fd = -1;
-    k->ksmd_searched = false;
-    return false;
+    if (err || !parse_ksmd_stat(buf, n, &st))
+        return false;
+    out->source_exists |= 1u << KSM_SRC_KSMD_STAT;
+    out->has_ksmd = true;
+    out->ksmd_cpu_seconds = (double)(st.utime + st.stime) / k->ticks;
+    return true;
 }
 
 void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
@@ -224,12 +276,23 @@ void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
     struct ksmd_vmstat *k = &r->kernel;
 
     /* Gone or replaced: look for it again, now. */
-    if (k->ksmd_fd >= 0 && read_known_ksmd(r, out))
+    if (k->ksmd.fd >= 0 && read_known_ksmd(r, out))
         return;
-    if (!look || (k->ksmd_searched &&
-                  ksm_monotonic_ns() - k->ksmd_searched_ns < KSMD_RETRY_NS))
-        return;
-    find_ksmd(r);
-    if (k->ksmd_fd >= 0)
+    if (look && watch(r, &k->ksmd, is_ksmd))
         read_known_ksmd(r, out);
+}
+
+void ksm_procfs_read_ksmtuned(struct ksm_procfs *r,
+                              struct ksm_procfs_sample *out)
+{
+    struct watched_process *w = &r->kernel.ksmtuned;
+    char buf[STAT_BUF];
+    size_t n;
+
+    /* Gone or replaced: look for another one, now. */
+    if (w->fd >= 0 && reread_watched(w, is_ksmtuned, buf, &n) == 0) {
+        out->ksmtuned_running = true;
+        return;
+    }
+    out->ksmtuned_running = watch(r, w, is_ksmtuned);
 }

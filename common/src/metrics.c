@@ -464,6 +464,40 @@ const struct ksm_metric ksm_metrics[] = {
         .series = ksm_series_per_process,
         .proc_field = KSM_PROC_MERGE_ANY,
     },
+    /* QEMU processes only, beside their ksm_stat: each has its function. */
+    {
+        .name = "ksm_process_resident_bytes",
+        .help = "Resident memory of this QEMU process (statm resident pages "
+                "times the page size; ps -o rss, which ksmtuned sums).",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "resident",
+        .flags = KSM_MF_PROCESS,
+        .series = ksm_series_process_resident,
+    },
+    {
+        .name = "ksm_process_ksmtuned_counted",
+        .help = "1 when Debian's ksmtuned counts this QEMU process as "
+                "committed memory (pgrep -f '^qemu-system.*-enable-kvm').",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_counted",
+        .flags = KSM_MF_PROCESS,
+        .series = ksm_series_process_ksmtuned_counted,
+    },
+    {
+        .name = "ksm_process_thp_anon_bytes",
+        .help = "Anonymous memory of this QEMU process backed by transparent "
+                "huge pages (smaps_rollup AnonHugePages), read once per THP "
+                "interval.",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "thp_anon",
+        .flags = KSM_MF_PROCESS,
+        .series = ksm_series_process_thp_anon,
+    },
     {
         .name = "ksm_process_scan_examined",
         .help = "Processes the last scan looked at.",
@@ -496,6 +530,109 @@ const struct ksm_metric ksm_metrics[] = {
         .collectd_type = "total_operations",
         .collectd_instance = "scan_vanished",
         .series = ksm_series_scan_vanished,
+    },
+
+    /* Debian's ksmtuned: what it sees and will do, and who governs KSM. */
+    {
+        .name = "ksm_tuner",
+        .help = "What governs KSM's pace: ksmtuned while it runs, else the "
+                "kernel's advisor in scan-time mode, else none; 1 for the one.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "tuner",
+        .series = ksm_series_tuner,
+    },
+    {
+        .name = "ksm_ksmtuned_running",
+        .help = "1 when a ksmtuned process runs, else 0.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_running",
+        .series = ksm_series_ksmtuned_running,
+    },
+    {
+        .name = "ksm_ksmtuned_setting",
+        .help = "ksmtuned's effective settings: its config file's values, its "
+                "defaults where unset.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_setting",
+        .series = ksm_series_ksmtuned_setting,
+    },
+    {
+        .name = "ksm_ksmtuned_config_ignored_lines",
+        .help = "Lines of ksmtuned's config file that are not plain "
+                "assignments of known settings, so their effect is unknown.",
+        .type = KSM_GAUGE,
+        .collectd_type = "count",
+        .collectd_instance = "ksmtuned_config_ignored_lines",
+        .series = ksm_series_ksmtuned_ignored_lines,
+    },
+    {
+        .name = "ksm_ksmtuned_committed_bytes",
+        .help = "Memory committed to guests as ksmtuned sees it: the resident "
+                "memory of the QEMU processes its pgrep pattern matches.",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "ksmtuned_committed",
+        .series = ksm_series_ksmtuned_committed,
+    },
+    {
+        .name = "ksm_guest_resident_bytes",
+        .help = "Resident memory of every QEMU guest process.",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "guest_resident",
+        .series = ksm_series_guest_resident,
+    },
+    {
+        .name = "ksm_ksmtuned_threshold_bytes",
+        .help = "ksmtuned's threshold: max(MemTotal * KSM_THRES_COEF / 100, "
+                "KSM_THRES_CONST kB).",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_threshold",
+        .series = ksm_series_ksmtuned_threshold,
+    },
+    {
+        .name = "ksm_ksmtuned_free_bytes",
+        .help = "Free memory as ksmtuned sees it: MemFree + Buffers + Cached.",
+        .type = KSM_GAUGE,
+        .unit = "bytes",
+        .collectd_type = "bytes",
+        .collectd_instance = "ksmtuned_free",
+        .series = ksm_series_ksmtuned_free,
+    },
+    {
+        .name = "ksm_ksmtuned_next_action",
+        .help = "What ksmtuned's next check does (stop, boost or decay): 1 "
+                "for the one.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_next_action",
+        .series = ksm_series_ksmtuned_next_action,
+    },
+    {
+        .name = "ksm_ksmtuned_next_pages_to_scan",
+        .help = "The pages_to_scan ksmtuned's next check leaves: the one it "
+                "writes on boost or decay, the current one on stop.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "ksmtuned_next_pages_to_scan",
+        .series = ksm_series_ksmtuned_next_pages,
+    },
+    {
+        .name = "ksm_ksmtuned_next_sleep_seconds",
+        .help = "The sleep_millisecs ksmtuned writes when it starts KSM, in "
+                "seconds.",
+        .type = KSM_GAUGE,
+        .unit = "seconds",
+        .collectd_type = "duration",
+        .collectd_instance = "ksmtuned_next_sleep",
+        .series = ksm_series_ksmtuned_next_sleep,
     },
 };
 

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsers for the per-process files of procfs: stat, ksm_stat, cmdline. */
+/*
+ * Parsers for the per-process files of procfs: stat, ksm_stat, cmdline,
+ * statm and smaps_rollup.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "ksm/meminfo.h"
 #include "ksm/parse.h"
 
 /* The last field of /proc/PID/stat that struct ksm_proc_stat holds. */
@@ -354,5 +358,57 @@ int ksm_parse_qemu_name(const char *cmdline, size_t n, char *out, size_t size)
         return -EINVAL;
     memcpy(out, tmp, len + 1);
     ksm_sanitize_text(out);
+    return 0;
+}
+
+/* A strict decimal in exactly [p, end): no '\n', which ksm_parse_u64 takes. */
+static int parse_token(const char *p, const char *end, uint64_t *out)
+{
+    if (p == end || memchr(p, '\n', (size_t)(end - p)))
+        return -EINVAL;
+    return ksm_parse_u64(p, (size_t)(end - p), out);
+}
+
+int ksm_parse_statm_resident(const char *text, size_t n, uint64_t *pages)
+{
+    const char *p = text;
+    const char *end = text + n;
+    uint64_t field[7];
+
+    /* task_statm() printed by proc_pid_statm(): seven fields and '\n'. */
+    if (n == 0 || text[n - 1] != '\n')
+        return -EINVAL;
+    end--;
+    for (int i = 0; i < 7; i++) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        const char *tok_end = i < 6 ? sp : end;
+        int err;
+
+        if (!tok_end || (i == 6 && sp))
+            return -EINVAL;
+        err = parse_token(p, tok_end, &field[i]);
+        if (err)
+            return err;
+        p = tok_end + 1;
+    }
+    *pages = field[1];
+    return 0;
+}
+
+/*
+ * smaps_rollup prints its sizes as meminfo does ("Key:   N kB", from
+ * SEQ_PUT_DEC in fs/proc/task_mmu.c), and holds none of meminfo's other
+ * keys, so meminfo's strict parser reads the AnonHugePages line.
+ */
+int ksm_parse_anon_huge_pages(const char *text, size_t n, uint64_t *kb)
+{
+    struct ksm_meminfo mi;
+    int err = ksm_parse_meminfo(text, n, &mi);
+
+    if (err)
+        return err;
+    if (mi.present != (1U << KSM_MEMINFO_ANON_HUGE_PAGES))
+        return mi.present ? -EINVAL : -ENOENT;
+    *kb = mi.kb[KSM_MEMINFO_ANON_HUGE_PAGES];
     return 0;
 }

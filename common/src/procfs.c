@@ -13,10 +13,9 @@
 #define DEFAULT_MAX_PROC 65536
 
 const char *const ksm_proc_source_names[KSM_SRC_COUNT] = {
-    [KSM_SRC_VMSTAT] = "vmstat",
-    [KSM_SRC_KSMD_STAT] = "ksmd_stat",
-    [KSM_SRC_KSM_STAT] = "ksm_stat",
-    [KSM_SRC_MEMINFO] = "meminfo",
+    [KSM_SRC_VMSTAT] = "vmstat",     [KSM_SRC_KSMD_STAT] = "ksmd_stat",
+    [KSM_SRC_KSM_STAT] = "ksm_stat", [KSM_SRC_MEMINFO] = "meminfo",
+    [KSM_SRC_STATM] = "statm",       [KSM_SRC_SMAPS_ROLLUP] = "smaps_rollup",
 };
 
 /* Half the soft RLIMIT_NOFILE, leaving the rest to the adapter. */
@@ -47,13 +46,15 @@ int ksm_procfs_new(const struct ksm_procfs_config *c, struct ksm_procfs **out)
     r->rootfd = -1;
     r->kernel.vmstat_fd = -1;
     r->kernel.meminfo_fd = -1;
-    r->kernel.ksmd_fd = -1;
+    r->kernel.ksmd.fd = -1;
+    r->kernel.ksmtuned.fd = -1;
     r->kernel.ticks =
         c->ticks ? (double)c->ticks : (ticks > 0 ? (double)ticks : 100);
     r->scan.enabled = c->processes;
     r->scan.max_processes =
         c->max_processes ? c->max_processes : DEFAULT_MAX_PROC;
     r->scan.fd_budget = c->fd_budget ? c->fd_budget : default_fd_budget();
+    ksm_procfs_scan_configure(&r->scan, c);
     *out = r;
     return 0;
 }
@@ -126,9 +127,13 @@ void ksm_procfs_read(struct ksm_procfs *r, bool look_for_ksmd,
         ksm_procfs_read_vmstat(r, out);
         ksm_procfs_read_meminfo(r, out);
         ksm_procfs_read_ksmd(r, look_for_ksmd, out);
+        out->opened = true;
+        ksm_procfs_read_ksmtuned(r, out);
         if (r->scan.enabled) {
             out->scanned = true;
-            out->source_exists |= 1u << KSM_SRC_KSM_STAT;
+            out->source_exists |= (1u << KSM_SRC_KSM_STAT) |
+                                  (1u << KSM_SRC_STATM) |
+                                  (1u << KSM_SRC_SMAPS_ROLLUP);
             ksm_procfs_scan(r, out);
         }
     }

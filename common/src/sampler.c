@@ -66,6 +66,7 @@ struct ksm_sampler {
     char *path;
     struct ksm_procfs *procfs; /* NULL without a procfs root */
     struct ksm_host *host;
+    struct ksm_tuner_conf *tuner; /* NULL without a ksmtuned config path */
     int dirfd;
     /* The directory as opened: a change means entries came or went. */
     struct timespec dir_mtime;
@@ -181,16 +182,31 @@ static int open_sources(struct ksm_sampler *s, const char *root,
                                    .processes = c->processes,
                                    .max_processes = c->max_processes,
                                    .fd_budget = c->fd_budget,
-                                   .ticks = c->ticks};
+                                   .ticks = c->ticks,
+                                   .page_size = s->page_size,
+                                   .thp_interval = c->thp_interval,
+                                   .clock = s->clock,
+                                   .clock_arg = s->clock_arg};
     int err = ksm_host_new(root, &s->host);
 
-    if (err || !c->procfs_root)
+    if (err)
         return err;
+    err = ksm_tuner_conf_new(c->ksmtuned_config, &s->tuner);
+    if (err)
+        goto out_host;
+    if (!c->procfs_root)
+        return 0;
     err = ksm_procfs_new(&pc, &s->procfs);
-    if (err) {
-        ksm_host_free(s->host);
-        s->host = NULL;
-    }
+    if (err)
+        goto out_tuner;
+    return 0;
+
+out_tuner:
+    ksm_tuner_conf_free(s->tuner);
+    s->tuner = NULL;
+out_host:
+    ksm_host_free(s->host);
+    s->host = NULL;
     return err;
 }
 
@@ -241,6 +257,7 @@ void ksm_sampler_free(struct ksm_sampler *s)
         return;
     close_files(s);
     ksm_procfs_free(s->procfs);
+    ksm_tuner_conf_free(s->tuner);
     ksm_host_free(s->host);
     free(s->path);
     free(s);
@@ -249,6 +266,11 @@ void ksm_sampler_free(struct ksm_sampler *s)
 const char *ksm_sampler_path(const struct ksm_sampler *s)
 {
     return s->path;
+}
+
+const char *ksm_sampler_ksmtuned_config(const struct ksm_sampler *s)
+{
+    return ksm_tuner_conf_path(s->tuner);
 }
 
 static int parse_field(struct ksm_sample *out, int f, const char *buf, size_t n)
@@ -362,6 +384,7 @@ static void read_sources(struct ksm_sampler *s, bool ksm_up,
     /* ksmd exists only where KSM does: look for it only then. */
     if (s->procfs)
         ksm_procfs_read(s->procfs, ksm_up, &out->proc);
+    ksm_tuner_conf_read(s->tuner, &out->tuner);
 }
 
 int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: ksm_stat, ksm_merging_pages, vmstat, /proc/PID/stat, -name. */
+/*
+ * libFuzzer: ksm_stat, ksm_merging_pages, vmstat, /proc/PID/stat, -name,
+ * statm and smaps_rollup.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ksm_proc_stat ps;
     char comm[16], vm[24];
     uint64_t v;
+    uint64_t kept = UINT64_C(0x5a5a5a5a5a5a5a5a);
 
     if (!text)
         return 0;
@@ -39,6 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if ((unsigned char)vm[k] < 0x20 || vm[k] == 0x7f)
                 abort(); /* sanitised: no control characters */
     }
+    /* A refused text leaves the out-parameter as it was. */
+    v = kept;
+    if (ksm_parse_statm_resident(text, size, &v) != 0 && v != kept)
+        abort();
+    v = kept;
+    if (ksm_parse_anon_huge_pages(text, size, &v) != 0 && v != kept)
+        abort();
     free(text);
     return 0;
 }

@@ -20,6 +20,8 @@ scrape_case() { # case sysfs-root [exporter flags...]
     [ $# -gt 0 ] && flags=("$@")
     # One exporter per format: each body is then its first scrape, as in
     # the golden files (ksm_read_errors_total counts per scrape).
+    # Nor this machine's ksmtuned config: the goldens assume its defaults.
+    flags+=(--path.ksmtuned-config="$FIXTURES/does-not-exist")
     start_exporter "$case" --path.sysfs="$root" "${flags[@]}" || { fail "$case: start"; return; }
     curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/$case.prom"
     check "$case: SIGTERM exits 0" stop_exporter

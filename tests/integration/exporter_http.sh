@@ -68,7 +68,8 @@ check "SIGTERM exits 0" stop_exporter
 check "start-up says per-process figures are off" grep -q 'level=info msg="per-process figures are off" flag=--no-collector.process' "$TMP/routes.log"
 
 # A body below one TCP segment is not worth compressing.
-start_exporter small --path.sysfs="$FIXTURES/does-not-exist" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" || exit 1
+start_exporter small --path.sysfs="$FIXTURES/does-not-exist" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" \
+    --path.ksmtuned-config="$FIXTURES/does-not-exist" || exit 1
 curl -s -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/small.prom"
 check "small body ($(stat -c %s "$TMP/small.prom") bytes) under 1400" test "$(stat -c %s "$TMP/small.prom")" -lt 1400
 check "small body is not gzipped" bash -c "! grep -qi '^Content-Encoding' '$TMP/small.h'"
@@ -105,10 +106,30 @@ stop_exporter
 
 # --- the start-up scan of the fake procfs, and of a missing one ---------------
 start_exporter scanned --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/../procfs/typical" || exit 1
-check "start-up scan: counts of the fake procfs" grep -q 'msg="per-process figures are on" procfs=[^ ]*/procfs/typical examined=17 listed=10 denied=0 over_limit=0$' "$TMP/scanned.log"
+check "start-up scan: counts of the fake procfs" grep -q 'msg="per-process figures are on" procfs=[^ ]*/procfs/typical examined=18 listed=10 denied=0 over_limit=0$' "$TMP/scanned.log"
 stop_exporter
 start_exporter noproc --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/does-not-exist" || exit 1
 check "start-up scan: procfs missing is a warning" grep -q 'level=warn msg="per-process figures are on, but procfs cannot be read" procfs=' "$TMP/noproc.log"
+stop_exporter
+
+# --- ksmtuned's config file: read, never run; its odd lines logged once -------
+conf=$(dirname "$FIXTURES")/ksmtuned
+start_exporter tuned --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/../procfs/typical" \
+    --path.ksmtuned-config="$conf/garbage.conf" || exit 1
+for i in 1 2 3; do curl -s "$(url /metrics)" >"$TMP/tuned.prom"; done
+check "ksmtuned config: its value" grep -q '^ksm_ksmtuned_setting{name="KSM_THRES_COEF"} 25$' "$TMP/tuned.prom"
+check "ksmtuned config: a default where unset" grep -q '^ksm_ksmtuned_setting{name="KSM_NPAGES_MAX"} 1250$' "$TMP/tuned.prom"
+check "ksmtuned config: ignored lines counted" grep -q '^ksm_ksmtuned_config_ignored_lines 12$' "$TMP/tuned.prom"
+check "ksmtuned config: the fake procfs runs ksmtuned" grep -q '^ksm_tuner{tuner="ksmtuned"} 1$' "$TMP/tuned.prom"
+check "ksmtuned config: ignored lines logged once over 3 scrapes" \
+    test "$(grep -c 'level=warn msg="ksmtuned.s config file has lines that are not plain settings.*ignored=12 lines="2 (shell code), 3 (shell code)' "$TMP/tuned.log")" = 1
+stop_exporter
+start_exporter tunedbad --path.sysfs="$FIXTURES/typical" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" \
+    --path.ksmtuned-config="$conf" || exit 1
+for i in 1 2 3; do curl -s "$(url /metrics)" >"$TMP/tunedbad.prom"; done
+check "ksmtuned config unreadable: counted" grep -q '^ksm_read_errors_total{file="ksmtuned_conf"} 3$' "$TMP/tunedbad.prom"
+check "ksmtuned config unreadable: no settings" bash -c "! grep -q '^ksm_ksmtuned_setting' '$TMP/tunedbad.prom'"
+check "ksmtuned config unreadable: warned once" test "$(grep -c "cannot read ksmtuned's config file.*err=\"Is a directory\"" "$TMP/tunedbad.log")" = 1
 stop_exporter
 
 # --- KSM absent at start, then present --------------------------------------
@@ -145,13 +166,14 @@ bad_flag "port too big" "0 to 65535" --web.listen-address=:65536
 bad_flag "port not a number" "0 to 65535" --web.listen-address=:http
 bad_flag "bare IPv6" "brackets" --web.listen-address=::1:9100
 bad_flag "relative path" "start with '/'" --web.telemetry-path=metrics
+bad_flag "empty ksmtuned config" "path.ksmtuned-config" --path.ksmtuned-config=
 bad_flag "stray argument" "unexpected argument" stray
 "$EXPORTER" --version >"$TMP/v.out"; rc=$?
 check "--version exits 0" test "$rc" = 0
 check "--version prints the version" grep -qE '^ksm_exporter, version [0-9.]+ \(revision: [^)]+\)$' "$TMP/v.out"
 "$EXPORTER" --help >"$TMP/h.out"; rc=$?
 check "--help exits 0" test "$rc" = 0
-for f in web.listen-address web.telemetry-path path.sysfs log.level version; do
+for f in web.listen-address web.telemetry-path path.sysfs path.ksmtuned-config log.level version; do
     check "--help lists --$f" grep -q -- "--$f" "$TMP/h.out"
 done
 check "space-separated values work" bash -c "

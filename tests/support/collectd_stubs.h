@@ -34,7 +34,7 @@ extern int nfreed;
  */
 void stub_unregister_read(void);
 
-#define MAX_VALUES 128
+#define MAX_VALUES 256
 struct dispatched {
     char plugin[DATA_MAX_NAME_LEN];
     char plugin_instance[DATA_MAX_NAME_LEN];

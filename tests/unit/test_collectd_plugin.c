@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of ksm.so without the daemon: collectd's symbols are stubbed. */
+/* Long: one Check suite for the plugin, with a TCase per concern. */
 /*
  * collectd.h first, as in collectd's own plugins: it brings in collectd's
  * config.h before any system header is read.
@@ -136,16 +137,25 @@ static int count_logged(const char *needle)
  */
 #define HOST_SERIES (3 + 5 + 1 + 2 + 3)
 
+/*
+ * Without procfs, ksmtuned's 8 settings and its ignored lines: the script's
+ * defaults, since the tests name a config file that does not exist.
+ */
+#define KSMTUNED_SERIES     (8 + 1)
+#define KSMTUNED_CONF(name) KSM_FIXTURES_DIR "/../ksmtuned/" name
+
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(test_typical_identifiers)
 {
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t proc = str_value("/nonexistent");
+    oconfig_value_t conf = str_value("/nonexistent");
     oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
-                             option((char[]){"ProcfsRoot"}, &proc)};
+                             option((char[]){"ProcfsRoot"}, &proc),
+                             option((char[]){"KsmtunedConfig"}, &conf)};
 
-    load_and_read(opts, 2);
+    load_and_read(opts, 3);
 
     assert_gauge("vmpage_number", "shared", 24576);
     assert_gauge("vmpage_number", "sharing", 196608);
@@ -181,9 +191,9 @@ START_TEST(test_typical_identifiers)
     }
     /*
      * 24 files (advisor_mode gives 2), 6 derived, 24 error counters; and
-     * HOST_SERIES of the host beside KSM.
+     * HOST_SERIES of the host beside KSM, and KSMTUNED_SERIES.
      */
-    ck_assert_int_eq(nvalues, 25 + 5 + 24 + HOST_SERIES);
+    ck_assert_int_eq(nvalues, 25 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES);
     unload();
 }
 END_TEST
@@ -193,17 +203,19 @@ START_TEST(test_no_tunables)
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t off = bool_value(0);
     oconfig_value_t proc = str_value("/nonexistent");
+    oconfig_value_t conf = str_value("/nonexistent");
     oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
                              option((char[]){"ReportTunables"}, &off),
-                             option((char[]){"ProcfsRoot"}, &proc)};
+                             option((char[]){"ProcfsRoot"}, &proc),
+                             option((char[]){"KsmtunedConfig"}, &conf)};
 
-    load_and_read(opts, 3);
+    load_and_read(opts, 4);
     ck_assert_ptr_null(find("gauge", "run"));
     ck_assert_ptr_null(find("duration", "sleep"));
     ck_assert_ptr_null(find("gauge", "advisor_mode-none"));
     assert_gauge("vmpage_number", "sharing", 196608);
     /* 11 statistics, 5 derived, 24 error counters: 14 tunable series gone. */
-    ck_assert_int_eq(nvalues, 11 + 5 + 24 + HOST_SERIES);
+    ck_assert_int_eq(nvalues, 11 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES);
     unload();
 }
 END_TEST
@@ -225,15 +237,17 @@ START_TEST(test_processes)
 {
     oconfig_value_t root = str_value(fixture("typical"));
     oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
+    oconfig_value_t conf = str_value("/nonexistent");
     oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
-                             option((char[]){"ProcfsRoot"}, &proc)};
+                             option((char[]){"ProcfsRoot"}, &proc),
+                             option((char[]){"KsmtunedConfig"}, &conf)};
 
-    load_and_read(opts, 2);
+    load_and_read(opts, 3);
     if (sysconf(_SC_CLK_TCK) == 100)
         assert_derive("total_time_in_ms", "ksmd", 40000); /* 40 s in ms */
     assert_derive("total_operations", "cow", 1234);
     assert_derive("total_operations", "swapin_copies", 5);
-    assert_gauge("count", "scan_examined", 17);
+    assert_gauge("count", "scan_examined", 18);
     assert_derive("errors", "ksm_stat", 1);
 
     /* Two processes of guest web01: each gets VM-PID, never one shared. */
@@ -368,7 +382,7 @@ START_TEST(test_scan_logged_once)
 
     load_and_read(opts, 2);
     ck_assert_int_eq(count_logged("per-process figures on"), 1);
-    ck_assert_int_eq(count_logged("the process scan read all 17 processes"), 1);
+    ck_assert_int_eq(count_logged("the process scan read all 18 processes"), 1);
     read_again();
     read_again();
     ck_assert_int_eq(count_logged("the process scan"), 1);
@@ -379,6 +393,46 @@ START_TEST(test_scan_logged_once)
     load_and_read(opts, 2);
     read_again();
     ck_assert_int_eq(count_logged("ProcfsRoot cannot be read"), 1);
+    unload();
+}
+END_TEST
+
+/*
+ * KsmtunedConfig: its settings and ignored lines are dispatched, the lines
+ * are logged once with a WARNING, and the typical procfs runs ksmtuned.
+ */
+START_TEST(test_ksmtuned)
+{
+    oconfig_value_t root = str_value(fixture("typical"));
+    oconfig_value_t proc = str_value(KSM_PROCFS_DIR "/typical");
+    oconfig_value_t conf = str_value(KSMTUNED_CONF("garbage.conf"));
+    oconfig_value_t off = bool_value(0);
+    /* Without the per-process series, which would fill the stub's buffer. */
+    oconfig_item_t opts[] = {option((char[]){"SysfsRoot"}, &root),
+                             option((char[]){"ProcfsRoot"}, &proc),
+                             option((char[]){"KsmtunedConfig"}, &conf),
+                             option((char[]){"ReportProcesses"}, &off)};
+
+    load_and_read(opts, 4);
+    read_again();
+    assert_gauge("gauge", "ksmtuned_setting-KSM_THRES_COEF", 25);
+    assert_gauge("gauge", "ksmtuned_setting-KSM_NPAGES_MAX", 1250);
+    assert_gauge("count", "ksmtuned_config_ignored_lines", 12);
+    assert_gauge("gauge", "ksmtuned_running", 1);
+    assert_gauge("gauge", "tuner-ksmtuned", 1);
+    assert_gauge("gauge", "tuner-none", 0);
+    ck_assert_int_eq(count_logged("has 12 lines that are not plain settings"),
+                     1);
+    ck_assert_int_eq(count_logged("line 2 (shell code), 3 (shell code)"), 1);
+    unload();
+
+    /* A directory is no config: one WARNING, and counted. */
+    conf = str_value(KSM_FIXTURES_DIR);
+    load_and_read(opts, 4);
+    read_again();
+    ck_assert_int_eq(count_logged("Is a directory"), 1);
+    ck_assert_ptr_null(find("gauge", "ksmtuned_setting-KSM_THRES_COEF"));
+    assert_derive("errors", "ksmtuned_conf", 2);
     unload();
 }
 END_TEST
@@ -487,6 +541,7 @@ int main(void)
     tcase_add_test(tc, test_processes);
     tcase_add_test(tc, test_instance_stays);
     tcase_add_test(tc, test_scan_logged_once);
+    tcase_add_test(tc, test_ksmtuned);
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
     tcase_add_test(tc, test_bad_options);

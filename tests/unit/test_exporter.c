@@ -323,7 +323,7 @@ START_TEST(test_start_logs_scan)
     if (_i == 0)
         ck_assert_msg(strstr(buf, "level=info msg=\"per-process figures are "
                                   "on\" procfs=") &&
-                          strstr(buf, " examined=17 listed=10 denied=0 "
+                          strstr(buf, " examined=18 listed=10 denied=0 "
                                       "over_limit=0\n"),
                       "%s", buf);
     else

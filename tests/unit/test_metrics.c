@@ -158,6 +158,7 @@ START_TEST(test_table_invariants)
             ck_assert_msg(m->series || o->series || m->field != o->field,
                           "%s and %s read the same field", m->name, o->name);
             ck_assert_msg(!(m->flags & o->flags & KSM_MF_PROCESS) ||
+                              m->series != o->series ||
                               m->proc_field != o->proc_field,
                           "%s and %s report the same per-process figure",
                           m->name, o->name);
@@ -535,6 +536,238 @@ START_TEST(test_value_to_double)
 }
 END_TEST
 
+/*
+ * A host of 8 GiB with three listed processes: a guest ksmtuned counts
+ * (1 GiB resident), one it does not count (512 MiB), and a process that is
+ * no guest; pages_to_scan 100, and ksmtuned's defaults.
+ */
+static struct ksm_process tuner_procs[3];
+
+static void tuner_sample(struct ksm_sample *s, uint64_t free_kb,
+                         uint64_t counted_kb)
+{
+    memset(s, 0, sizeof(*s));
+    memset(tuner_procs, 0, sizeof(tuner_procs));
+    s->up = true;
+    s->present = KSM_FIELD_BIT(KSM_PAGES_TO_SCAN);
+    s->exists = s->present;
+    s->value[KSM_PAGES_TO_SCAN].u = 100;
+    s->proc.opened = true;
+    s->proc.scanned = true;
+    s->proc.processes = tuner_procs;
+    s->proc.nprocesses = 3;
+    tuner_procs[0] = (struct ksm_process){.qemu = true,
+                                          .has_rss = true,
+                                          .ksmtuned_counted = true,
+                                          .rss_bytes = counted_kb * 1024};
+    tuner_procs[1] = (struct ksm_process){
+        .qemu = true, .has_rss = true, .rss_bytes = UINT64_C(512) << 20};
+    tuner_procs[2] = (struct ksm_process){.qemu = false};
+    s->proc.meminfo.present =
+        (1u << KSM_MEMINFO_MEM_TOTAL) | (1u << KSM_MEMINFO_MEM_FREE) |
+        (1u << KSM_MEMINFO_BUFFERS) | (1u << KSM_MEMINFO_CACHED);
+    s->proc.meminfo.kb[KSM_MEMINFO_MEM_TOTAL] = 8388608;
+    s->proc.meminfo.kb[KSM_MEMINFO_MEM_FREE] = free_kb;
+    s->proc.meminfo.kb[KSM_MEMINFO_BUFFERS] = 0;
+    s->proc.meminfo.kb[KSM_MEMINFO_CACHED] = 0;
+    s->tuner.has_config = true;
+    ksm_ksmtuned_config_defaults(&s->tuner.config);
+}
+
+static void assert_i64(const char *name, const struct ksm_sample *s,
+                       int64_t want)
+{
+    struct ksm_value v = one(name, s);
+
+    ck_assert_msg(v.kind == KSM_VALUE_I64, "%s: kind %d", name, v.kind);
+    ck_assert_msg(v.i == want, "%s: %lld, want %lld", name, (long long)v.i,
+                  (long long)want);
+}
+
+/* The one series of a labelled metric whose value is 1, as "label=value". */
+static void assert_chosen(const char *name, const struct ksm_sample *s,
+                          size_t n, const char *want)
+{
+    struct captured c = visit(name, s);
+    int ones = 0;
+
+    ck_assert_uint_eq(c.n, n);
+    for (size_t i = 0; i < c.n; i++) {
+        if (c.v[i].u != 1)
+            continue;
+        ones++;
+        ck_assert_msg(strcmp(c.label[i], want) == 0, "%s: %s, want %s", name,
+                      c.label[i], want);
+    }
+    ck_assert_int_eq(ones, 1);
+}
+
+/*
+ * MemTotal 8388608 kB: threshold 8388608 * 20 / 100 = 1677721 kB, sleep
+ * 10 * 16 GiB / 8 GiB = 20 ms.  1 GiB committed + threshold is below
+ * MemTotal, so with 5100000 kB free it stops; with 1000000 kB free (below
+ * the threshold) it boosts 100 to 400; with 7 GiB committed and plenty
+ * free it decays 100 by 50, clamped to KSM_NPAGES_MIN 64.
+ */
+START_TEST(test_ksmtuned_next_check)
+{
+    struct ksm_sample s;
+
+    tuner_sample(&s, 5100000, 1048576);
+    assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
+    assert_u64("ksm_guest_resident_bytes", &s, UINT64_C(1536) << 20);
+    assert_i64("ksm_ksmtuned_threshold_bytes", &s, INT64_C(1677721) * 1024);
+    assert_i64("ksm_ksmtuned_free_bytes", &s, INT64_C(5100000) * 1024);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=stop");
+    assert_i64("ksm_ksmtuned_next_pages_to_scan", &s, 100);
+    assert_double("ksm_ksmtuned_next_sleep_seconds", &s, 0.02);
+
+    tuner_sample(&s, 1000000, 1048576);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=boost");
+    assert_i64("ksm_ksmtuned_next_pages_to_scan", &s, 400);
+
+    tuner_sample(&s, 5100000, 7340032);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=decay");
+    assert_i64("ksm_ksmtuned_next_pages_to_scan", &s, 64);
+
+    /* Its config counts: a threshold of 30% and a larger boost. */
+    tuner_sample(&s, 2000000, 1048576);
+    s.tuner.config.value[KSM_KSMTUNED_THRES_COEF] = 30;
+    s.tuner.config.value[KSM_KSMTUNED_NPAGES_BOOST] = 1000;
+    assert_i64("ksm_ksmtuned_threshold_bytes", &s,
+               INT64_C(8388608) * 30 / 100 * 1024);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=boost");
+    assert_i64("ksm_ksmtuned_next_pages_to_scan", &s, 1100);
+
+    /* ps reports whole kB: a part of one is not counted. */
+    tuner_sample(&s, 5100000, 1048576);
+    tuner_procs[0].rss_bytes += 1023;
+    assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
+
+    /* Without pages_to_scan only the counter it leaves is unknown. */
+    s.present = 0;
+    assert_absent("ksm_ksmtuned_next_pages_to_scan", &s);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=stop");
+}
+END_TEST
+
+/* Each input missing takes away the series that need it. */
+START_TEST(test_ksmtuned_absent)
+{
+    static const char *const predicted[] = {
+        "ksm_ksmtuned_threshold_bytes", "ksm_ksmtuned_free_bytes",
+        "ksm_ksmtuned_next_action", "ksm_ksmtuned_next_pages_to_scan",
+        "ksm_ksmtuned_next_sleep_seconds"};
+    const size_t np = sizeof(predicted) / sizeof(predicted[0]);
+    struct ksm_sample s;
+
+    /* No process scan: no sums, no prediction; the settings stay. */
+    tuner_sample(&s, 5100000, 1048576);
+    s.proc.scanned = false;
+    assert_absent("ksm_ksmtuned_committed_bytes", &s);
+    assert_absent("ksm_guest_resident_bytes", &s);
+    for (size_t i = 0; i < np; i++)
+        assert_absent(predicted[i], &s);
+    ck_assert_uint_eq(visit("ksm_ksmtuned_setting", &s).n, 8);
+
+    /* No meminfo. */
+    tuner_sample(&s, 5100000, 1048576);
+    s.proc.meminfo.present = 0;
+    for (size_t i = 0; i < np; i++)
+        assert_absent(predicted[i], &s);
+    assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
+
+    /* A config file that cannot be read. */
+    tuner_sample(&s, 5100000, 1048576);
+    s.tuner.has_config = false;
+    for (size_t i = 0; i < np; i++)
+        assert_absent(predicted[i], &s);
+    assert_absent("ksm_ksmtuned_setting", &s);
+    assert_absent("ksm_ksmtuned_config_ignored_lines", &s);
+
+    /* Without KSM, ksmtuned tunes nothing: only the process facts stay. */
+    tuner_sample(&s, 5100000, 1048576);
+    s.up = false;
+    for (size_t i = 0; i < np; i++)
+        assert_absent(predicted[i], &s);
+    assert_absent("ksm_ksmtuned_setting", &s);
+    assert_absent("ksm_tuner", &s);
+    assert_u64("ksm_ksmtuned_running", &s, 0);
+    assert_u64("ksm_guest_resident_bytes", &s, UINT64_C(1536) << 20);
+
+    /* Without procfs nothing of the process is known. */
+    tuner_sample(&s, 5100000, 1048576);
+    s.proc.opened = false;
+    assert_absent("ksm_ksmtuned_running", &s);
+    assert_absent("ksm_tuner", &s);
+}
+END_TEST
+
+/* The settings with their names, and the lines left out. */
+START_TEST(test_ksmtuned_settings)
+{
+    static const char text[] = "KSM_NPAGES_MAX=2000\nNPAGES_MIN=1\n"
+                               "KSM_SLEEP_MSEC=$(x)\n";
+    struct ksm_sample s;
+    struct captured c;
+
+    tuner_sample(&s, 5100000, 1048576);
+    ck_assert_int_eq(
+        ksm_ksmtuned_parse_config(text, sizeof(text) - 1, &s.tuner.config), 0);
+    c = visit("ksm_ksmtuned_setting", &s);
+    ck_assert_uint_eq(c.n, 8);
+    ck_assert_str_eq(c.label[0], "name=KSM_MONITOR_INTERVAL");
+    ck_assert_int_eq(c.v[0].i, 60);
+    ck_assert_str_eq(c.label[2], "name=KSM_NPAGES_DECAY");
+    ck_assert_int_eq(c.v[2].i, -50);
+    ck_assert_str_eq(c.label[4], "name=KSM_NPAGES_MAX");
+    ck_assert_int_eq(c.v[4].i, 2000);
+    ck_assert_str_eq(c.label[7], "name=KSM_THRES_CONST");
+    ck_assert_int_eq(c.v[7].i, 2048);
+    assert_u64("ksm_ksmtuned_config_ignored_lines", &s, 2);
+
+    /* The file is counted as a file once it exists or failed. */
+    c = visit("ksm_read_errors_total", &s);
+    ck_assert_str_eq(c.label[c.n - 1], "file=pages_to_scan");
+    s.tuner.conf_exists = true;
+    s.tuner.conf_read_errors = 3;
+    c = visit("ksm_read_errors_total", &s);
+    ck_assert_str_eq(c.label[c.n - 1], "file=ksmtuned_conf");
+    ck_assert_uint_eq(c.v[c.n - 1].u, 3);
+}
+END_TEST
+
+/* ksmtuned while it runs, else the advisor in scan-time mode, else none. */
+START_TEST(test_tuner)
+{
+    struct ksm_sample s;
+
+    tuner_sample(&s, 5100000, 1048576);
+    s.proc.ksmtuned_running = true;
+    assert_chosen("ksm_tuner", &s, 3, "tuner=ksmtuned");
+    assert_u64("ksm_ksmtuned_running", &s, 1);
+    /* A kernel without advisor_mode has no advisor. */
+    s.proc.ksmtuned_running = false;
+    assert_chosen("ksm_tuner", &s, 3, "tuner=none");
+
+    s.present |= KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    s.exists |= KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    ck_assert_int_eq(
+        ksm_parse_selection("none [scan-time]\n", 17, &s.advisor_mode), 0);
+    assert_chosen("ksm_tuner", &s, 3, "tuner=advisor");
+    /* Both: ksmtuned switches run, the advisor sets the pace. */
+    s.proc.ksmtuned_running = true;
+    assert_chosen("ksm_tuner", &s, 3, "tuner=ksmtuned");
+    s.proc.ksmtuned_running = false;
+    ck_assert_int_eq(
+        ksm_parse_selection("[none] scan-time\n", 17, &s.advisor_mode), 0);
+    assert_chosen("ksm_tuner", &s, 3, "tuner=none");
+    /* advisor_mode exists but failed: unknown. */
+    s.present &= ~KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    assert_absent("ksm_tuner", &s);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -555,6 +788,13 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_value_to_double);
     tcase_add_test(tc, test_host_values);
     tcase_add_test(tc, test_scan_speed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ksmtuned");
+    tcase_add_test(tc, test_ksmtuned_next_check);
+    tcase_add_test(tc, test_ksmtuned_absent);
+    tcase_add_test(tc, test_ksmtuned_settings);
+    tcase_add_test(tc, test_tuner);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("absent");

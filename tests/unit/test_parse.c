@@ -495,6 +495,105 @@ START_TEST(test_vmstat)
 }
 END_TEST
 
+/* statm as proc_pid_statm() prints it, and what else is refused. */
+static const struct {
+    const char *text;
+    int rc;
+    uint64_t pages;
+} statm_cases[] = {
+    {"765 426 399 5 0 123 0\n", 0, 426},
+    {"0 0 0 0 0 0 0\n", 0, 0},
+    {"1 18446744073709551615 0 0 0 0 0\n", 0, UINT64_MAX},
+    {"1 18446744073709551616 0 0 0 0 0\n", -ERANGE, 0},
+    {"765 426 399 5 0 123 0", -EINVAL, 0},     /* no '\n' */
+    {"765 426 399 5 0 123\n", -EINVAL, 0},     /* six fields */
+    {"765 426 399 5 0 123 0 0\n", -EINVAL, 0}, /* eight */
+    {"765  426 399 5 0 123 0\n", -EINVAL, 0},  /* two blanks */
+    {" 765 426 399 5 0 123 0\n", -EINVAL, 0},
+    {"765 -426 399 5 0 123 0\n", -EINVAL, 0},
+    {"765 +426 399 5 0 123 0\n", -EINVAL, 0},
+    {"765 42x 399 5 0 123 0\n", -EINVAL, 0},
+    {"765 426\n399 5 0 123 0\n", -EINVAL, 0},
+    {"765 426 399 5 0 123 0\n\n", -EINVAL, 0},
+    {"765 426 399 5 0 123 x\n", -EINVAL, 0}, /* every field is checked */
+    {"\n", -EINVAL, 0},
+    {"", -EINVAL, 0},
+};
+
+START_TEST(test_statm)
+{
+    const char *t = statm_cases[_i].text;
+    uint64_t pages = 42;
+    int rc = ksm_parse_statm_resident(t, strlen(t), &pages);
+
+    ck_assert_msg(rc == statm_cases[_i].rc, "\"%s\": rc %d", t, rc);
+    ck_assert_uint_eq(pages, rc == 0 ? statm_cases[_i].pages : 42);
+}
+END_TEST
+
+#define ROLLUP_HEAD                                                            \
+    "55f517ced000-7ffdc5d55000 ---p 00000000 00:00 0          [rollup]\n"      \
+    "Rss:                1692 kB\nAnonymous:           116 kB\n"
+
+/* smaps_rollup's AnonHugePages line, as the kernel prints it, and not. */
+static const struct {
+    const char *text;
+    int rc;
+    uint64_t kb;
+} rollup_cases[] = {
+    {ROLLUP_HEAD "AnonHugePages:    530432 kB\nSwap:         0 kB\n", 0,
+     530432},
+    {ROLLUP_HEAD "AnonHugePages:         0 kB\n", 0, 0},
+    {"AnonHugePages:  123456789012 kB\n", 0, UINT64_C(123456789012)},
+    {"AnonHugePages: 7 kB\n", 0, 7},
+    /* Another key that starts alike is not the line. */
+    {ROLLUP_HEAD "AnonHugePagesX: 5 kB\n", -ENOENT, 0},
+    {ROLLUP_HEAD, -ENOENT, 0},
+    {"", -ENOENT, 0},
+    {"Rss: 5 kB\nFilePmdMapped: 0 kB\n", -ENOENT, 0},
+    {"AnonHugePages:    530432 kB", -EINVAL, 0}, /* no '\n' */
+    {"AnonHugePages:530432 kB\n", -EINVAL, 0},
+    {"AnonHugePages:    530432 KB\n", -EINVAL, 0},
+    {"AnonHugePages:    530432 kB \n", -EINVAL, 0},
+    {"AnonHugePages:    530432kB\n", -EINVAL, 0},
+    {"AnonHugePages:    530432\n", -EINVAL, 0},
+    {"AnonHugePages:     kB\n", -EINVAL, 0},
+    {"AnonHugePages:    -5 kB\n", -EINVAL, 0},
+    {"AnonHugePages:    +5 kB\n", -EINVAL, 0},
+    {"AnonHugePages:    5x kB\n", -EINVAL, 0},
+    {"AnonHugePages:\t5 kB\n", -EINVAL, 0},
+    {"AnonHugePages:    18446744073709551616 kB\n", -ERANGE, 0},
+    {"AnonHugePages:    5 kB\nAnonHugePages:    5 kB\n", -EINVAL, 0},
+    {" AnonHugePages:    5 kB\n", -ENOENT, 0},       /* not at a line's start */
+    {"AnonHugePages: 5 kB\nSwap: 0 kB", -EINVAL, 0}, /* a cut text */
+    {"AnonHugePages: 5 kB\nMemTotal: 8 kB\n", -EINVAL, 0},
+};
+
+START_TEST(test_anon_huge_pages)
+{
+    const char *t = rollup_cases[_i].text;
+    uint64_t kb = 42;
+    int rc = ksm_parse_anon_huge_pages(t, strlen(t), &kb);
+
+    ck_assert_msg(rc == rollup_cases[_i].rc, "\"%s\": rc %d", t, rc);
+    ck_assert_uint_eq(kb, rc == 0 ? rollup_cases[_i].kb : 42);
+}
+END_TEST
+
+/* The text is n bytes: what follows them is not read. */
+START_TEST(test_guest_files_counted)
+{
+    static const char statm[] = "1 2 3 4 5 6 7\nX";
+    static const char rollup[] = "AnonHugePages: 9 kB\nAnonHugePages: 1 kB\n";
+    uint64_t v = 0;
+
+    ck_assert_int_eq(ksm_parse_statm_resident(statm, 14, &v), 0);
+    ck_assert_uint_eq(v, 2);
+    ck_assert_int_eq(ksm_parse_anon_huge_pages(rollup, 20, &v), 0);
+    ck_assert_uint_eq(v, 9);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *parse_suite(void)
@@ -525,6 +624,11 @@ static Suite *parse_suite(void)
     tc = tcase_create("ksm_stat");
     tcase_add_loop_test(tc, test_ksm_stat, 0, N(ksm_stat_cases));
     tcase_add_loop_test(tc, test_merging_pages, 0, N(merging_cases));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("guest_files");
+    tcase_add_loop_test(tc, test_statm, 0, N(statm_cases));
+    tcase_add_loop_test(tc, test_anon_huge_pages, 0, N(rollup_cases));
+    tcase_add_test(tc, test_guest_files_counted);
     suite_add_tcase(s, tc);
     tc = tcase_create("qemu_name");
     tcase_add_loop_test(tc, test_qemu_name, 0, N(qemu_cases));

@@ -15,18 +15,41 @@
 
 #define TYPICAL KSM_PROCFS_DIR "/typical"
 
-static struct ksm_procfs *reader(const char *root, bool processes, size_t max,
-                                 size_t budget)
+#define SEC UINT64_C(1000000000)
+
+/* A clock that stands still until a test moves it. */
+struct fake_clock {
+    uint64_t ns;
+};
+
+static uint64_t fake_now(void *arg)
+{
+    return ((const struct fake_clock *)arg)->ns;
+}
+
+/* A reader with a page of 4096 bytes; clock may be NULL (a real one). */
+static struct ksm_procfs *clocked_reader(const char *root, bool processes,
+                                         size_t max, size_t budget,
+                                         struct fake_clock *clock)
 {
     struct ksm_procfs_config c = {.root = root,
                                   .processes = processes,
                                   .max_processes = max,
                                   .fd_budget = budget,
-                                  .ticks = 100};
+                                  .ticks = 100,
+                                  .page_size = 4096,
+                                  .clock = clock ? fake_now : NULL,
+                                  .clock_arg = clock};
     struct ksm_procfs *r;
 
     ck_assert_int_eq(ksm_procfs_new(&c, &r), 0);
     return r;
+}
+
+static struct ksm_procfs *reader(const char *root, bool processes, size_t max,
+                                 size_t budget)
+{
+    return clocked_reader(root, processes, max, budget, NULL);
 }
 
 static const struct ksm_process *by_pid(const struct ksm_procfs_sample *s,
@@ -55,8 +78,8 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert_uint_eq(s->source_exists & (1u << KSM_SRC_MEMINFO),
                       1u << KSM_SRC_MEMINFO);
     ck_assert(s->scanned);
-    /* 1, 2, 37 and 1000..1013; "0123", "self" and "sys" are no PIDs. */
-    ck_assert_uint_eq(s->examined, 17);
+    /* 1, 2, 37 and 1000..1014; "0123", "self" and "sys" are no PIDs. */
+    ck_assert_uint_eq(s->examined, 18);
     ck_assert_uint_eq(s->denied, 0);
     ck_assert_uint_eq(s->over_limit, 0);
     /* 1000, 1001, 1002, 1005, 1006, 1008, 1009, 1010, 1012, 1013 */
@@ -74,6 +97,10 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert_int_eq(V(p, PROFIT), 120000000);
     ck_assert_int_eq(V(p, MERGEABLE), 1);
     ck_assert_int_eq(V(p, MERGE_ANY), 0);
+    /* statm's resident pages times the page size; started by path. */
+    ck_assert(p->has_rss);
+    ck_assert_uint_eq(p->rss_bytes, UINT64_C(132608) * 4096);
+    ck_assert(!p->ksmtuned_counted);
 
     /* The guest that opted out is listed all the same, mergeable 0. */
     p = by_pid(s, "1001");
@@ -87,6 +114,8 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert(!p->qemu);
     ck_assert_str_eq(p->vm, "");
     ck_assert_int_eq(V(p, MERGE_ANY), 1);
+    /* Not a guest: none of the guests' figures. */
+    ck_assert(!p->has_rss && !p->has_thp_anon && !p->ksmtuned_counted);
 
     p = by_pid(s, "1005");
     ck_assert_ptr_nonnull(p);
@@ -96,6 +125,7 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert(p->qemu);
     ck_assert_str_eq(p->comm, "CPU 0/KVM");
     ck_assert_str_eq(p->vm, "");
+    ck_assert(!p->has_rss); /* no statm in the tree: absent, not counted */
 
     /* A kernel without ksm_stat: ksm_merging_pages alone. */
     p = by_pid(s, "1008");
@@ -122,6 +152,12 @@ static void check_typical(const struct ksm_procfs_sample *s)
     ck_assert_int_eq(V(p, MERGING_PAGES), 33);
     ck_assert_int_eq(V(p, RMAP_ITEMS), 40);
 
+    /* Started by name with -enable-kvm: what ksmtuned's pgrep counts. */
+    p = by_pid(s, "1013");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->ksmtuned_counted);
+    ck_assert_uint_eq(p->rss_bytes, UINT64_C(512) * 4096);
+
     ck_assert_ptr_null(by_pid(s, "1011")); /* qemu-img: a tool */
     ck_assert_ptr_null(by_pid(s, "1"));    /* no activity */
     ck_assert_ptr_null(by_pid(s, "37"));   /* kernel thread */
@@ -142,6 +178,7 @@ START_TEST(test_typical)
     ck_assert_uint_eq(s.source_errors[KSM_SRC_VMSTAT], 0);
     ck_assert_uint_eq(s.source_errors[KSM_SRC_KSMD_STAT], 0);
     ck_assert_uint_eq(s.source_errors[KSM_SRC_MEMINFO], 0);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_STATM], 0);
     /* Kept descriptors give the same answers, and counters go on. */
     ksm_procfs_read(r, true, &s);
     check_typical(&s);
@@ -172,7 +209,7 @@ START_TEST(test_limit)
 
     ksm_procfs_read(r, true, &s);
     ck_assert_uint_eq(s.examined, 5);
-    ck_assert_uint_eq(s.over_limit, 12);
+    ck_assert_uint_eq(s.over_limit, 13);
     ksm_procfs_free(r);
 }
 END_TEST
@@ -404,6 +441,345 @@ START_TEST(test_meminfo_missing)
 }
 END_TEST
 
+/* The THP share of a listed process, in KiB, or -1 when it has none. */
+static long long thp_kb(const struct ksm_procfs_sample *s, const char *pid)
+{
+    const struct ksm_process *p = by_pid(s, pid);
+
+    ck_assert_ptr_nonnull(p);
+    return p->has_thp_anon ? (long long)(p->thp_anon_bytes / 1024) : -1;
+}
+
+/*
+ * The fixture's six guests under a clock: the first scan reads one
+ * smaps_rollup, each later one its share of the interval (6 guests, 15 s
+ * of 60: two), oldest first, by PID among those never read.  The
+ * malformed one is counted once per interval, and values are kept with
+ * their age until the guest falls due again.
+ */
+START_TEST(test_guest_thp_fixture)
+{
+    struct fake_clock clock = {0};
+    struct ksm_procfs *r = clocked_reader(TYPICAL, true, 0, 0, &clock);
+    struct ksm_procfs_sample s;
+
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "1000"), 530432);
+    ck_assert_int_eq(thp_kb(&s, "1001"), -1);
+    ck_assert_int_eq(thp_kb(&s, "1013"), -1);
+    ck_assert(!by_pid(&s, "1002")->has_thp_anon); /* not a guest */
+    clock.ns = 15 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "1001"), 0);
+    ck_assert_int_eq(thp_kb(&s, "1005"), -1); /* malformed */
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 1);
+    ck_assert_int_eq(thp_kb(&s, "1010"), -1); /* not yet */
+    ck_assert_double_eq_tol(by_pid(&s, "1000")->thp_anon_age_seconds, 15, 1e-9);
+    clock.ns = 30 * SEC;
+    ksm_procfs_read(r, false, &s);
+    /* 1006 has no smaps_rollup: left out, not counted. */
+    ck_assert_int_eq(thp_kb(&s, "1006"), -1);
+    ck_assert_int_eq(thp_kb(&s, "1010"), 2048);
+    ck_assert_int_eq(thp_kb(&s, "1013"), -1);
+    clock.ns = 45 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "1013"), 0);
+    ck_assert_int_eq(thp_kb(&s, "1000"), 530432);
+    ck_assert_double_eq_tol(by_pid(&s, "1000")->thp_anon_age_seconds, 45, 1e-9);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 1);
+    clock.ns = 60 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_double_eq_tol(by_pid(&s, "1000")->thp_anon_age_seconds, 0, 1e-9);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 1);
+    clock.ns = 75 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 2);
+    ksm_procfs_free(r);
+}
+END_TEST
+
+/* A QEMU process of a scratch tree, with statm and smaps_rollup. */
+static void fake_guest(const char *root, const char *pid, const char *vm,
+                       const char *statm, const char *rollup, char *dir)
+{
+    char cmdline[128], path[4096];
+    FILE *f;
+    int n = snprintf(cmdline, sizeof(cmdline),
+                     "qemu-system-x86_64%c-name%cguest=%s", 0, 0, vm);
+
+    fake_process(root, pid, "ksm_stat", "ksm_merging_pages 0\n",
+                 "qemu-system-x86", "", dir);
+    join(path, dir, "/cmdline");
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite(cmdline, 1, (size_t)n, f);
+    fclose(f);
+    if (statm)
+        write_file(dir, "statm", statm);
+    if (rollup)
+        write_file(dir, "smaps_rollup", rollup);
+}
+
+static char *rollup_text(char *buf, size_t size, unsigned kb)
+{
+    snprintf(buf, size,
+             "00400000-7ffd00000000 ---p 00000000 00:00 0  [rollup]\n"
+             "Rss:             %8u kB\nAnonHugePages:   %8u kB\n"
+             "Swap:                   0 kB\n",
+             kb + 4, kb);
+    return buf;
+}
+
+/* One guest: read once per interval, the value kept in between. */
+START_TEST(test_guest_thp_cadence)
+{
+    char root[4096], ksm[4096], dir[4096], text[256];
+    struct fake_clock clock = {5 * SEC};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_guest(root, "40", "a", "10 3 1 1 0 2 0\n",
+               rollup_text(text, sizeof(text), 2048), dir);
+    r = clocked_reader(root, true, 0, 0, &clock);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "40"), 2048);
+    ck_assert_uint_eq(s.processes[0].rss_bytes, UINT64_C(3) * 4096);
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 4096));
+    write_file(dir, "statm", "10 7 1 1 0 2 0\n");
+    for (uint64_t t = 6; t < 65; t += 7) {
+        clock.ns = t * SEC;
+        ksm_procfs_read(r, false, &s);
+        /* RSS at every scan, THP not before the interval is over. */
+        ck_assert_uint_eq(s.processes[0].rss_bytes, UINT64_C(7) * 4096);
+        ck_assert_int_eq(thp_kb(&s, "40"), 2048);
+        ck_assert_double_eq_tol(s.processes[0].thp_anon_age_seconds,
+                                (double)(t - 5), 1e-9);
+    }
+    clock.ns = 65 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "40"), 4096);
+    ck_assert_double_eq_tol(s.processes[0].thp_anon_age_seconds, 0, 1e-9);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * Six guests that appear together, scanned every 10 s with an interval of
+ * 60 s: one read per scan (6 x 10 / 60), never all at once, and the
+ * oldest reading is renewed first.
+ */
+START_TEST(test_guest_thp_spread)
+{
+    static const char *const pids[] = {"51", "52", "53", "54", "55", "56"};
+    char root[4096], ksm[4096], dir[4096], text[256];
+    struct fake_clock clock = {0};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    for (int i = 0; i < 6; i++)
+        fake_guest(root, pids[i], pids[i], "1 1 1 1 0 1 0\n",
+                   rollup_text(text, sizeof(text), 2048), dir);
+    r = clocked_reader(root, true, 0, 0, &clock);
+    for (int scan = 0; scan < 6; scan++) {
+        int with = 0;
+
+        clock.ns = (uint64_t)scan * 10 * SEC;
+        ksm_procfs_read(r, false, &s);
+        for (int i = 0; i < 6; i++)
+            with += thp_kb(&s, pids[i]) >= 0;
+        ck_assert_int_eq(with, scan + 1);
+        ck_assert_int_eq(thp_kb(&s, pids[scan]), 2048);
+    }
+    /* Both change; 51, read at 0 s, is due at 60 s, 52 only at 70 s. */
+    join(dir, root, "/51");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 8192));
+    join(dir, root, "/52");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 8192));
+    clock.ns = 60 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "51"), 8192);
+    ck_assert_int_eq(thp_kb(&s, "52"), 2048);
+    clock.ns = 70 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "52"), 8192);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * Two guests due in one scan that may read one: the oldest reading goes
+ * first, whatever the PIDs' order.
+ */
+START_TEST(test_guest_thp_oldest_first)
+{
+    char root[4096], ksm[4096], dir[4096], text[256];
+    struct fake_clock clock = {0};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_guest(root, "82", "b", "1 1 1 1 0 1 0\n",
+               rollup_text(text, sizeof(text), 2048), dir);
+    r = clocked_reader(root, true, 0, 0, &clock);
+    ksm_procfs_read(r, false, &s); /* 82 at 0 s */
+    fake_guest(root, "81", "a", "1 1 1 1 0 1 0\n",
+               rollup_text(text, sizeof(text), 2048), dir);
+    clock.ns = 1 * SEC;
+    ksm_procfs_read(r, false, &s); /* 81 at 1 s */
+    ck_assert_int_eq(thp_kb(&s, "81"), 2048);
+    clock.ns = 59 * SEC;
+    ksm_procfs_read(r, false, &s); /* neither is due */
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 4096));
+    join(dir, root, "/82");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 4096));
+    /* 2.5 s of 60 for 2 guests: one read, of 82, due since 60 s. */
+    clock.ns = 61 * SEC + SEC / 2;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "82"), 4096);
+    ck_assert_int_eq(thp_kb(&s, "81"), 2048);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * ksmtuned's pgrep reads 128 KiB of a command line, more than the scan's
+ * first read: "-enable-kvm" after 20 KiB of arguments still counts, after
+ * 130 KiB it does not.
+ */
+START_TEST(test_guest_long_cmdline)
+{
+    static const size_t at[] = {20000, 140000};
+    char root[4096], ksm[4096], dir[4096], path[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    for (int i = 0; i < 2; i++) {
+        const char *pid = i == 0 ? "90" : "91";
+        FILE *f;
+
+        fake_guest(root, pid, pid, NULL, NULL, dir);
+        join(path, dir, "/cmdline");
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("qemu-system-x86_64", f);
+        fputc(0, f);
+        for (size_t n = 0; n < at[i]; n += 3)
+            fwrite("-S", 1, 3, f); /* "-S" and its NUL */
+        fwrite("-enable-kvm", 1, 12, f);
+        fclose(f);
+    }
+    r = reader(root, true, 0, 0);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.nprocesses, 2);
+    ck_assert(by_pid(&s, "90")->ksmtuned_counted);
+    ck_assert(!by_pid(&s, "91")->ksmtuned_counted);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * A guest that exits takes its value along: the next process under its
+ * PID, or the same process once it runs another guest, starts without.
+ */
+START_TEST(test_guest_exit)
+{
+    char root[4096], ksm[4096], dir[4096], text[256];
+    struct fake_clock clock = {0};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_guest(root, "60", "old", "1 1 1 1 0 1 0\n",
+               rollup_text(text, sizeof(text), 2048), dir);
+    r = clocked_reader(root, true, 0, 0, &clock);
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "60"), 2048);
+    rm_rf(dir);
+    clock.ns = 10 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.nprocesses, 0);
+    /* A new guest under the same PID, whose smaps_rollup is missing. */
+    fake_guest(root, "60", "old", "1 1 1 1 0 1 0\n", NULL, dir);
+    clock.ns = 20 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "60"), -1);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 0);
+    /* Read at last; then the process runs another guest (exec). */
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 4096));
+    clock.ns = 80 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_int_eq(thp_kb(&s, "60"), 4096);
+    {
+        static const char line[] = "qemu-system-x86_64\0-name\0guest=new";
+        char path[4096];
+        FILE *f;
+
+        join(path, dir, "/cmdline");
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fwrite(line, 1, sizeof(line) - 1, f);
+        fclose(f);
+        join(path, dir, "/smaps_rollup");
+        ck_assert_int_eq(unlink(path), 0);
+    }
+    write_file(dir, "comm", "qemu-system-aar\n");
+    clock.ns = 90 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_str_eq(s.processes[0].vm, "new");
+    ck_assert_int_eq(thp_kb(&s, "60"), -1);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
+ * Files that cannot be read or parsed: counted under their own names, the
+ * figure left out, the process still listed; a failed smaps_rollup is
+ * tried again only an interval later.  A process that is no guest has no
+ * guest figures even with both files.
+ */
+START_TEST(test_guest_unreadable)
+{
+    char root[4096], ksm[4096], dir[4096], sub[4096], text[256];
+    struct fake_clock clock = {0};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_guest(root, "70", "a", "1 x 1 1 0 1 0\n", NULL, dir);
+    join(sub, dir, "/smaps_rollup");
+    ck_assert_int_eq(mkdir(sub, 0755), 0); /* read() fails: EISDIR */
+    fake_process(root, "71", "ksm_stat", "ksm_merging_pages 3\n", "redis",
+                 "redis", dir);
+    write_file(dir, "statm", "1 1 1 1 0 1 0\n");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 2048));
+    r = clocked_reader(root, true, 0, 0, &clock);
+    for (int i = 0; i < 3; i++) {
+        clock.ns = (uint64_t)i * 20 * SEC;
+        ksm_procfs_read(r, false, &s);
+        ck_assert_uint_eq(s.nprocesses, 2);
+        ck_assert(!by_pid(&s, "70")->has_rss);
+        ck_assert_int_eq(thp_kb(&s, "70"), -1);
+        ck_assert_uint_eq(s.source_errors[KSM_SRC_STATM], (uint64_t)i + 1);
+        ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 1);
+        ck_assert(!by_pid(&s, "71")->has_rss);
+        ck_assert_int_eq(thp_kb(&s, "71"), -1);
+    }
+    clock.ns = 60 * SEC;
+    ksm_procfs_read(r, false, &s);
+    ck_assert_uint_eq(s.source_errors[KSM_SRC_SMAPS_ROLLUP], 2);
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_missing_root)
 {
     struct ksm_procfs *r = reader("/nonexistent/proc", true, 0, 0);
@@ -453,6 +829,15 @@ int main(void)
     tcase_add_loop_test(tc, test_meminfo, 0,
                         sizeof(meminfo_cases) / sizeof(meminfo_cases[0]));
     tcase_add_test(tc, test_meminfo_missing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("guests");
+    tcase_add_test(tc, test_guest_thp_fixture);
+    tcase_add_test(tc, test_guest_thp_cadence);
+    tcase_add_test(tc, test_guest_thp_spread);
+    tcase_add_test(tc, test_guest_thp_oldest_first);
+    tcase_add_test(tc, test_guest_long_cmdline);
+    tcase_add_test(tc, test_guest_exit);
+    tcase_add_test(tc, test_guest_unreadable);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
     tcase_add_test(tc, test_real_proc);

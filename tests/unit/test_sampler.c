@@ -2,10 +2,13 @@
 /* Unit tests of the sampler against fake sysfs trees. */
 /* Long: one Check suite per module; each source is its own TCase here. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -585,6 +588,243 @@ START_TEST(test_config)
 }
 END_TEST
 
+/* A stat line of a process named comm in state st, with the given flags. */
+static void write_stat(const char *dir, const char *comm, char st,
+                       const char *flags)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text),
+             "1014 (%s) %c 1 1 1 0 -1 %s 0 0 0 0 1 1 0 0 20 0 1 0 5000 "
+             "123456789 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
+             "17 1 0 0 0 0 0\n",
+             comm, st, flags);
+    write_file(dir, "1014/stat", text);
+}
+
+/*
+ * ksmtuned is found by its name, kept while it lives, and looked for again
+ * at once when it goes, but at most once a minute while none runs.
+ */
+START_TEST(test_ksmtuned_process)
+{
+    struct ksm_sampler_config cfg = {.sysfs_root = fixture("typical"),
+                                     .page_size = 4096,
+                                     .procfs_root = KSM_PROCFS_DIR "/typical"};
+    char root[4096], sub[4096];
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.opened);
+    ck_assert(s.proc.ksmtuned_running);
+    ksm_sampler_free(sp);
+
+    snprintf(root, sizeof(root), "/tmp/ksm-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    join(sub, root, "/1014");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    /* A kernel thread of that name is not the script. */
+    write_stat(root, "ksmtuned", 'S', "2129984");
+    cfg.procfs_root = root;
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.opened);
+    ck_assert(!s.proc.ksmtuned_running);
+    /* Within the minute no new search: it shows at the next one. */
+    write_stat(root, "ksmtuned", 'S', "4194560");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(!s.proc.ksmtuned_running);
+    ksm_sampler_free(sp);
+
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.ksmtuned_running);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.ksmtuned_running);
+    /* Its kept stat says it is a zombie now: gone, searched for, none. */
+    write_stat(root, "ksmtuned", 'Z', "4194560");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(!s.proc.ksmtuned_running);
+    /* Another program under its PID is no ksmtuned either. */
+    write_stat(root, "bash", 'S', "4194560");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(!s.proc.ksmtuned_running);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+
+    /* Without procfs nothing is known. */
+    ck_assert_int_eq(read_fixture("typical", &s), 0);
+    ck_assert(!s.proc.opened);
+    ck_assert(!s.proc.ksmtuned_running);
+}
+END_TEST
+
+static void read_conf(struct ksm_sampler *sp, struct ksm_sample *s)
+{
+    ck_assert_int_eq(ksm_sampler_read(sp, s), 0);
+}
+
+/*
+ * The config file: defaults without one, its values when it exists, read
+ * again when it changes, and a file that cannot be read counted.
+ */
+START_TEST(test_ksmtuned_config)
+{
+    struct ksm_sampler_config cfg = {.sysfs_root = fixture("typical"),
+                                     .page_size = 4096};
+    char root[4096], path[4096], big[70000];
+    struct timespec times[2] = {{.tv_sec = 1000}, {.tv_sec = 1000}};
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+
+    snprintf(root, sizeof(root), "/tmp/ksm-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    join(path, root, "/ksmtuned.conf");
+
+    /* None configured: the defaults, nothing to count. */
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_ptr_null(ksm_sampler_ksmtuned_config(sp));
+    read_conf(sp, &s);
+    ck_assert(s.tuner.has_config && !s.tuner.conf_configured);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MAX], 1250);
+    ksm_sampler_free(sp);
+
+    cfg.ksmtuned_config = path;
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_str_eq(ksm_sampler_ksmtuned_config(sp), path);
+    /* Missing: the script's defaults, no error. */
+    read_conf(sp, &s);
+    ck_assert(s.tuner.conf_configured && !s.tuner.conf_exists);
+    ck_assert(s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_THRES_COEF], 20);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 0);
+
+    write_file(root, "ksmtuned.conf", "KSM_NPAGES_MAX=2000\nFOO=1\n");
+    read_conf(sp, &s);
+    ck_assert(s.tuner.conf_exists && s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MAX], 2000);
+    ck_assert_uint_eq(s.tuner.config.ignored_count, 1);
+    ck_assert_uint_eq(s.tuner.config.ignored[0].line, 2);
+
+    /* Same size, another time: read again. */
+    write_file(root, "ksmtuned.conf", "KSM_NPAGES_MAX=3000\nFOO=1\n");
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+    read_conf(sp, &s);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MAX], 3000);
+    read_conf(sp, &s);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MAX], 3000);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 0);
+
+    /* A directory in its place cannot be read: absent and counted. */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    read_conf(sp, &s);
+    ck_assert(s.tuner.conf_exists && !s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.conf_error, -EISDIR);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 1);
+    read_conf(sp, &s);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 2);
+    ck_assert_int_eq(rmdir(path), 0);
+
+    /* Too large to be a config. */
+    memset(big, '#', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    write_file(root, "ksmtuned.conf", big);
+    read_conf(sp, &s);
+    ck_assert(!s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.conf_error, -EFBIG);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 3);
+
+    /* Readable again. */
+    write_file(root, "ksmtuned.conf", "KSM_NPAGES_MIN=5\n");
+    read_conf(sp, &s);
+    ck_assert(s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MIN], 5);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MAX], 1250);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 3);
+    ksm_sampler_free(sp);
+    rm_rf(root);
+}
+END_TEST
+
+/* The names the series use are the names the script and the model read. */
+START_TEST(test_ksmtuned_names)
+{
+    for (int i = 0; i < KSM_KSMTUNED_VAR_COUNT; i++) {
+        struct ksm_ksmtuned_config c;
+        char line[64];
+        int n =
+            snprintf(line, sizeof(line), "%s=7\n", ksm_ksmtuned_var_names[i]);
+
+        ck_assert_int_eq(ksm_ksmtuned_parse_config(line, (size_t)n, &c), 0);
+        ck_assert_msg(c.set == 1u << i && c.value[i] == 7, "%s",
+                      ksm_ksmtuned_var_names[i]);
+    }
+}
+END_TEST
+
+/* Ignored lines are reported once per change, failures once per start. */
+static void count_event(void *ctx, enum ksm_tuner_event ev,
+                        const struct ksm_tuner_sample *t)
+{
+    unsigned *n = ctx;
+
+    (void)t;
+    n[ev]++;
+}
+
+START_TEST(test_ksmtuned_tracker)
+{
+    struct ksm_tuner_tracker tr = {0};
+    struct ksm_tuner_sample t = {.has_config = true};
+    unsigned n[3] = {0};
+    char buf[256];
+
+    ksm_ksmtuned_config_defaults(&t.config);
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_IGNORED], 0);
+    ck_assert_int_eq(
+        ksm_ksmtuned_parse_config("FOO=1\nx=$(y)\n", 13, &t.config), 0);
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_IGNORED], 1);
+    ksm_tuner_format_ignored(&t.config, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1 (unknown name), 2 (shell code)");
+    /* The same number of lines, another reason: a change. */
+    t.config.ignored[1].reason = KSM_KSMTUNED_BAD_VALUE;
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_IGNORED], 2);
+
+    t.has_config = false;
+    t.conf_exists = true;
+    t.conf_error = -EACCES;
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_FAILED], 1);
+    t.conf_error = -EISDIR;
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_FAILED], 2);
+    t.has_config = true;
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ksm_tuner_tracker_update(&tr, &t, count_event, n);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_RECOVERED], 1);
+    ck_assert_uint_eq(n[KSM_TUNER_CONF_IGNORED], 2);
+
+    /* More lines than are reported one by one. */
+    ck_assert_int_eq(ksm_ksmtuned_parse_config("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n",
+                                               20, &t.config),
+                     0);
+    ksm_tuner_format_ignored(&t.config, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1 (shell code), 2 (shell code), 3 (shell code), "
+                          "4 (shell code), 5 (shell code), 6 (shell code), "
+                          "7 (shell code), 8 (shell code) and 2 more");
+    ksm_tuner_format_ignored(&t.config, buf, 10);
+    ck_assert_str_eq(buf, "1 (shell ");
+}
+END_TEST
+
 static Suite *sampler_suite(void)
 {
     Suite *s = suite_create("sampler");
@@ -620,6 +860,13 @@ static Suite *sampler_suite(void)
 
     tc = tcase_create("config");
     tcase_add_test(tc, test_config);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ksmtuned");
+    tcase_add_test(tc, test_ksmtuned_process);
+    tcase_add_test(tc, test_ksmtuned_config);
+    tcase_add_test(tc, test_ksmtuned_names);
+    tcase_add_test(tc, test_ksmtuned_tracker);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -70,8 +70,8 @@ typedef size_t (*ksm_series_fn)(const struct ksm_metric *metric,
  * members have no "none": type (0 is KSM_GAUGE), field (0 is
  * KSM_PAGES_SHARED, used when series is NULL) and proc_field (0 is
  * KSM_PROC_MERGING_PAGES); the table's unit test refuses two rows that read
- * the same field or the same per-process figure, which is what a row that
- * forgot either would do.
+ * the same field, or that give the same series function the same
+ * per-process figure, which is what a row that forgot either would do.
  */
 struct ksm_metric {
     /* Prometheus name, e.g. "ksm_pages_sharing". */

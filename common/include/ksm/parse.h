@@ -128,6 +128,31 @@ int ksm_parse_merging_pages(const char *text, size_t n,
                             struct ksm_process_figures *out);
 
 /*
+ * Parses /proc/PID/statm, seven unsigned decimals separated by single
+ * spaces and ended by '\n' ("size resident shared text lib data dt"), each
+ * strict as ksm_parse_u64() reads it, and gives the second, the resident
+ * pages: the same count as status's VmRSS, which `ps -o rss` reports in kB.
+ *
+ * Returns 0 and the pages in *pages, or -EINVAL/-ERANGE for any other
+ * text.  *pages is untouched on failure.
+ */
+int ksm_parse_statm_resident(const char *text, size_t n, uint64_t *pages);
+
+/*
+ * Finds the line "AnonHugePages: N kB" of /proc/PID/smaps_rollup: the key
+ * at the start of a line, one or more spaces, N strict as ksm_parse_u64()
+ * reads it, then exactly " kB".  The text is read as ksm_parse_meminfo()
+ * reads meminfo (meminfo.h): every line ends with '\n', and other lines
+ * are skipped unless they carry one of meminfo's other keys, which
+ * smaps_rollup never prints.
+ *
+ * Returns 0 and N (kB) in *kb, -ENOENT when no line has the key, or
+ * -EINVAL/-ERANGE for a malformed or repeated line, a last line without
+ * '\n', or a line of meminfo's.  *kb is untouched on failure.
+ */
+int ksm_parse_anon_huge_pages(const char *text, size_t n, uint64_t *kb);
+
+/*
  * Finds a QEMU guest's name in its command line (NUL-separated arguments,
  * n bytes, the last one possibly unterminated): the value of "-name", either
  * "guest=NAME,..." as libvirt writes it or "NAME[,...]".  ",," stands for a

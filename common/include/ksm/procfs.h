@@ -21,14 +21,29 @@ struct ksm_process {
     bool qemu;
     /* Its KSM figures; the present bits say what this kernel has. */
     struct ksm_process_figures figures;
+    /*
+     * For a QEMU process only (all false and 0 otherwise).  Resident memory
+     * as ksmtuned sums it (ps -o rss), read at every scan; whether
+     * ksmtuned's pgrep pattern counts the process; and the anonymous memory
+     * backed by transparent huge pages (smaps_rollup AnonHugePages), read
+     * on a slower cadence and as old as thp_anon_age_seconds.
+     */
+    bool has_rss;
+    bool ksmtuned_counted;
+    bool has_thp_anon;
+    uint64_t rss_bytes;
+    uint64_t thp_anon_bytes;
+    double thp_anon_age_seconds;
 };
 
 /* The procfs files whose failures are counted, by name. */
 enum ksm_proc_source {
-    KSM_SRC_VMSTAT,    /* <procfs>/vmstat */
-    KSM_SRC_KSMD_STAT, /* <procfs>/<ksmd's pid>/stat */
-    KSM_SRC_KSM_STAT,  /* <procfs>/PID/ksm_stat of any process */
-    KSM_SRC_MEMINFO,   /* <procfs>/meminfo */
+    KSM_SRC_VMSTAT,       /* <procfs>/vmstat */
+    KSM_SRC_KSMD_STAT,    /* <procfs>/<ksmd's pid>/stat */
+    KSM_SRC_KSM_STAT,     /* <procfs>/PID/ksm_stat of any process */
+    KSM_SRC_MEMINFO,      /* <procfs>/meminfo */
+    KSM_SRC_STATM,        /* <procfs>/PID/statm of a QEMU process */
+    KSM_SRC_SMAPS_ROLLUP, /* <procfs>/PID/smaps_rollup of a QEMU process */
     KSM_SRC_COUNT
 };
 
@@ -55,6 +70,9 @@ struct ksm_procfs_sample {
     /* Sources that exist on this system (bit 1 << KSM_SRC_*). */
     uint32_t source_exists;
     bool has_ksmd;
+    /* The procfs root could be opened; then whether ksmtuned runs. */
+    bool opened;
+    bool ksmtuned_running;
     bool has_cow;
     bool has_swpin_copy;
     bool scanned; /* the process scan is enabled */
@@ -75,7 +93,23 @@ struct ksm_procfs_config {
     size_t fd_budget;
     /* Clock ticks per second of /proc/PID/stat; 0 means sysconf(). */
     uint64_t ticks;
+    /* Bytes per page of /proc/PID/statm; 0 means sysconf(). */
+    uint64_t page_size;
+    /*
+     * Seconds between two reads of one QEMU process's smaps_rollup; 0 means
+     * KSM_THP_INTERVAL_DEFAULT, and more than KSM_THP_INTERVAL_MAX counts as
+     * that.  Reads are spread over the scans (see docs/metrics.md), and the
+     * value is kept in between with its age.
+     */
+    uint64_t thp_interval;
+    /* Monotonic nanoseconds for that cadence; NULL means CLOCK_MONOTONIC. */
+    uint64_t (*clock)(void *arg);
+    void *clock_arg;
 };
+
+/* The default of thp_interval, and the longest one accepted (a day). */
+#define KSM_THP_INTERVAL_DEFAULT 60
+#define KSM_THP_INTERVAL_MAX     86400
 
 struct ksm_procfs;
 

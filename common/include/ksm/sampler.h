@@ -9,6 +9,7 @@
 #include "ksm/host.h"
 #include "ksm/parse.h"
 #include "ksm/procfs.h"
+#include "ksm/tuner.h"
 
 /*
  * Every file of <sysfs>/kernel/mm/ksm that the sampler knows.  The order is
@@ -101,6 +102,8 @@ struct ksm_sample {
     struct ksm_host_sample host;
     /* The cost side and the processes, when a procfs root is configured. */
     struct ksm_procfs_sample proc;
+    /* Debian's ksmtuned config file. */
+    struct ksm_tuner_sample tuner;
 };
 
 /* Nanoseconds from some fixed point; must never go backwards. */
@@ -119,13 +122,21 @@ struct ksm_sampler_config {
     /*
      * Root of procfs for ksmd's CPU time, vmstat and (with processes) the
      * per-process scan; NULL reads no procfs at all.  See struct
-     * ksm_procfs_config for max_processes, fd_budget and ticks.
+     * ksm_procfs_config for max_processes, fd_budget, ticks and
+     * thp_interval (seconds; the procfs reader takes this sampler's page
+     * size and clock).
      */
     const char *procfs_root;
     bool processes;
     size_t max_processes;
     size_t fd_budget;
     uint64_t ticks;
+    uint64_t thp_interval;
+    /*
+     * Path of Debian's ksmtuned config file, e.g. "/etc/ksmtuned.conf";
+     * copied.  NULL reads none: the script's defaults are assumed.
+     */
+    const char *ksmtuned_config;
 };
 
 struct ksm_sampler;
@@ -160,5 +171,8 @@ void ksm_sampler_free(struct ksm_sampler *sampler);
 
 /* The path of the KSM directory the sampler reads (owned by the sampler). */
 const char *ksm_sampler_path(const struct ksm_sampler *sampler);
+
+/* The ksmtuned config file it reads, or NULL (owned by the sampler). */
+const char *ksm_sampler_ksmtuned_config(const struct ksm_sampler *sampler);
 
 #endif
