@@ -12,3 +12,9 @@ uint64_t ksm_monotonic_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
+
+uint64_t ksm_monotonic_clock(void *arg)
+{
+    (void)arg;
+    return ksm_monotonic_ns();
+}

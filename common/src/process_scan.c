@@ -1,52 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-process scan: every process's KSM figures, who it is, and a QEMU
- * guest's resident memory, ksmtuned's view and THP share.
+ * The per-process scan: every process's KSM figures and who it is; a QEMU
+ * guest's own figures are read in guest_scan.c.
  */
-/* Long: the guests' figures share the scan's entries and kept descriptors. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io.h"
-#include "ksm/clock.h"
-#include "ksm/ksmtuned.h"
 #include "ksm/parse.h"
 #include "procfs_internal.h"
 
 #define KSM_STAT_BUF 1024
-#define STATM_BUF    256
-/* smaps_rollup is some 25 short lines: about 1 KiB. */
-#define SMAPS_BUF  4096
-#define NOT_LISTED SIZE_MAX
-
-/* A process seen by the last scan. */
-struct scan_entry {
-    int pid;
-    int fd;            /* its ksm_stat (or ksm_merging_pages), or -1 */
-    int comm_fd;       /* its comm, kept with fd, or -1 */
-    int merging_fd;    /* ksm_merging_pages beside a ksm_stat without it */
-    int statm_fd;      /* a QEMU process's statm, kept with fd, or -1 */
-    bool known;        /* comm and VM name read */
-    bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
-    bool no_source;    /* the kernel has neither */
-    /*
-     * A QEMU process's smaps_rollup: read (or tried) at thp_read_ns; the
-     * value, if the read succeeded, is in info until the process goes.
-     */
-    bool thp_tried;
-    uint64_t thp_read_ns;
-    size_t listed_at; /* its index in this scan's list, or NOT_LISTED */
-    struct ksm_process info;
-};
 
 enum read_result { LISTED, UNLISTED, VANISHED, DENIED, FAILED };
 
-static void close_kept(struct process_scan *sc, int *fd)
+void ksm_procfs_close_kept(struct process_scan *sc, int *fd)
 {
     if (*fd >= 0) {
         close(*fd);
@@ -58,51 +30,12 @@ static void close_kept(struct process_scan *sc, int *fd)
 /* Closes what an entry keeps; it starts over at its next read. */
 static void drop_entry(struct process_scan *sc, struct scan_entry *e)
 {
-    close_kept(sc, &e->fd);
-    close_kept(sc, &e->comm_fd);
-    close_kept(sc, &e->merging_fd);
-    close_kept(sc, &e->statm_fd);
+    ksm_procfs_close_kept(sc, &e->fd);
+    ksm_procfs_close_kept(sc, &e->comm_fd);
+    ksm_procfs_close_kept(sc, &e->merging_fd);
+    ksm_procfs_close_kept(sc, &e->statm_fd);
     e->known = false;
     e->merging_only = false;
-}
-
-/*
- * Forgets what is known of a QEMU process beyond its KSM figures: another
- * program, or another guest, now runs under its PID.
- */
-static void forget_guest(struct process_scan *sc, struct scan_entry *e)
-{
-    close_kept(sc, &e->statm_fd);
-    e->info.has_rss = false;
-    e->info.ksmtuned_counted = false;
-    e->info.has_thp_anon = false;
-    e->info.rss_bytes = 0;
-    e->info.thp_anon_bytes = 0;
-    e->info.thp_anon_age_seconds = 0;
-    e->thp_tried = false;
-    e->thp_read_ns = 0;
-}
-
-static uint64_t monotonic_clock(void *arg)
-{
-    (void)arg;
-    return ksm_monotonic_ns();
-}
-
-void ksm_procfs_scan_configure(struct process_scan *sc,
-                               const struct ksm_procfs_config *c)
-{
-    long page = sysconf(_SC_PAGESIZE);
-    uint64_t interval =
-        c->thp_interval ? c->thp_interval : KSM_THP_INTERVAL_DEFAULT;
-
-    if (interval > KSM_THP_INTERVAL_MAX)
-        interval = KSM_THP_INTERVAL_MAX;
-    sc->page_size =
-        c->page_size ? c->page_size : (page > 0 ? (uint64_t)page : 4096);
-    sc->thp_interval_ns = interval * UINT64_C(1000000000);
-    sc->clock = c->clock ? c->clock : monotonic_clock;
-    sc->clock_arg = c->clock_arg;
 }
 
 void ksm_procfs_scan_free(struct ksm_procfs *r)
@@ -224,9 +157,8 @@ static int read_comm(int fd, char *out)
     return 0;
 }
 
-/* Reads a small file below the root at once; 0 or a negative errno. */
-static int read_at(int dirfd, const char *path, char *buf, size_t cap,
-                   size_t *len)
+int ksm_procfs_read_at(int dirfd, const char *path, char *buf, size_t cap,
+                       size_t *len)
 {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     int err;
@@ -236,42 +168,6 @@ static int read_at(int dirfd, const char *path, char *buf, size_t cap,
     err = ksm_read_fd(fd, buf, cap, len);
     close(fd);
     return err;
-}
-
-/*
- * Whether Debian's ksmtuned counts the process, whose command line's first
- * n bytes are in cmdline (cut when the line is longer).  pgrep looks at up
- * to 128 KiB, more than the scan's buffer: a cut line that begins as the
- * pattern does, without "-enable-kvm" in its first part, is read again
- * whole, once per identification.  A line that cannot be read again is
- * taken as not counted.
- */
-static bool ksmtuned_counts(struct ksm_procfs *r, const struct scan_entry *e,
-                            const char *cmdline, size_t n, bool cut)
-{
-    static const char prefix[] = "qemu-system";
-    char path[32];
-    char *buf;
-    size_t len = 0;
-    bool counted;
-    int err;
-
-    if (ksm_ksmtuned_counts(cmdline, n))
-        return true;
-    if (!cut || memcmp(cmdline, prefix, sizeof(prefix) - 1) != 0)
-        return false;
-    buf = malloc(KSM_KSMTUNED_CMDLINE_MAX + 1);
-    if (!buf)
-        return false;
-    snprintf(path, sizeof(path), "%d/cmdline", e->pid);
-    err = read_at(r->rootfd, path, buf, KSM_KSMTUNED_CMDLINE_MAX + 1, &len);
-    if (err == -EOVERFLOW) {
-        len = KSM_KSMTUNED_CMDLINE_MAX + 1;
-        err = 0;
-    }
-    counted = err == 0 && ksm_ksmtuned_counts(buf, len);
-    free(buf);
-    return counted;
 }
 
 /*
@@ -292,7 +188,7 @@ static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
     int err;
 
     snprintf(path, sizeof(path), "%d/cmdline", e->pid);
-    err = read_at(r->rootfd, path, cmdline, CMDLINE_BUF, &n);
+    err = ksm_procfs_read_at(r->rootfd, path, cmdline, CMDLINE_BUF, &n);
     if (err == -EOVERFLOW) {
         /* A longer command line: the first part holds QEMU's -name. */
         n = CMDLINE_BUF;
@@ -312,16 +208,15 @@ static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
         ksm_parse_qemu_name(cmdline, n, e->info.vm, sizeof(e->info.vm)) != 0)
         e->info.vm[0] = '\0';
     if (!e->info.qemu || !was_qemu || strcmp(old_vm, e->info.vm) != 0)
-        forget_guest(&r->scan, e);
+        ksm_procfs_forget_guest(&r->scan, e);
     e->info.ksmtuned_counted =
-        e->info.qemu && ksmtuned_counts(r, e, cmdline, n, cut);
+        e->info.qemu && ksm_procfs_ksmtuned_counts(r, e, cmdline, n, cut);
     e->known = true;
     return 0;
 }
 
-/* Opens a file of the process, counted as kept until drop_entry(). */
-static int open_kept(struct ksm_procfs *r, const struct scan_entry *e,
-                     const char *name, int *fd)
+int ksm_procfs_open_kept(struct ksm_procfs *r, const struct scan_entry *e,
+                         const char *name, int *fd)
 {
     char path[48];
 
@@ -344,9 +239,8 @@ static enum read_result classify_failure(struct ksm_procfs *r, int err)
     return FAILED;
 }
 
-/* Whether the process's directory is still there. */
-static bool process_exists(const struct ksm_procfs *r,
-                           const struct scan_entry *e)
+bool ksm_procfs_process_exists(const struct ksm_procfs *r,
+                               const struct scan_entry *e)
 {
     char path[16];
 
@@ -360,22 +254,22 @@ static bool process_exists(const struct ksm_procfs *r,
  */
 static enum read_result open_source(struct ksm_procfs *r, struct scan_entry *e)
 {
-    int err = open_kept(r, e, "ksm_stat", &e->fd);
+    int err = ksm_procfs_open_kept(r, e, "ksm_stat", &e->fd);
 
     if (err == -ENOENT) {
-        err = open_kept(r, e, "ksm_merging_pages", &e->fd);
+        err = ksm_procfs_open_kept(r, e, "ksm_merging_pages", &e->fd);
         e->merging_only = err == 0;
     }
     if (err == -ENOENT) {
         /* Neither file: a kernel without them, or the process is gone. */
-        if (!process_exists(r, e))
+        if (!ksm_procfs_process_exists(r, e))
             return VANISHED;
         e->no_source = true;
         return UNLISTED;
     }
     if (err)
         return classify_failure(r, err);
-    err = open_kept(r, e, "comm", &e->comm_fd);
+    err = ksm_procfs_open_kept(r, e, "comm", &e->comm_fd);
     if (err) {
         drop_entry(&r->scan, e);
         return classify_failure(r, err);
@@ -394,7 +288,7 @@ static int read_merging_file(struct ksm_procfs *r, struct scan_entry *e)
     int err = 0;
 
     if (e->merging_fd < 0)
-        err = open_kept(r, e, "ksm_merging_pages", &e->merging_fd);
+        err = ksm_procfs_open_kept(r, e, "ksm_merging_pages", &e->merging_fd);
     if (err == -ENOENT)
         return 0; /* not on this kernel either */
     if (err == 0)
@@ -470,46 +364,8 @@ static enum read_result read_ksm_file(struct ksm_procfs *r,
          * under the same PID is a new one: start over, once.
          */
         drop_entry(&r->scan, e);
-        forget_guest(&r->scan, e);
+        ksm_procfs_forget_guest(&r->scan, e);
     }
-}
-
-/*
- * Reads a QEMU process's resident memory at every scan, through a statm
- * descriptor kept with its ksm_stat.  statm's second field sums the same
- * counters that status prints as VmRSS, which `ps -o rss` (and so
- * ksmtuned) reports in kB; statm is the cheapest file that has it: one
- * short line, where status formats some 60 lines and stat adds up the
- * times of every thread.  A failure leaves the figure out and is counted.
- * Returns 0, or the negative errno that says the process is gone.
- */
-static int read_rss(struct ksm_procfs *r, struct scan_entry *e)
-{
-    char buf[STATM_BUF];
-    size_t n = 0;
-    uint64_t pages = 0, bytes = 0;
-    int err = 0;
-
-    e->info.has_rss = false;
-    if (e->statm_fd < 0)
-        err = open_kept(r, e, "statm", &e->statm_fd);
-    if (err == 0)
-        err = ksm_read_fd(e->statm_fd, buf, sizeof(buf), &n);
-    if (err == 0)
-        err = ksm_parse_statm_resident(buf, n, &pages);
-    if (err == 0 && __builtin_mul_overflow(pages, r->scan.page_size, &bytes))
-        err = -ERANGE;
-    if (err == -ENOENT && process_exists(r, e))
-        return 0; /* no statm here: the figure is absent, no failure */
-    if (ksm_file_gone(err))
-        return err;
-    if (err) {
-        r->errors[KSM_SRC_STATM]++;
-        return 0;
-    }
-    e->info.rss_bytes = bytes;
-    e->info.has_rss = true;
-    return 0;
 }
 
 /* Reads one process's KSM figures and, when they are new, who it is. */
@@ -529,7 +385,7 @@ static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e)
     if (err == 0)
         err = refresh_identity(r, e);
     if (err == 0 && e->info.qemu)
-        err = read_rss(r, e);
+        err = ksm_procfs_read_rss(r, e);
     if (err)
         return classify_failure(r, err);
     return worth_listing(&e->info) ? LISTED : UNLISTED;
@@ -574,119 +430,6 @@ static void keep_list(struct process_scan *sc, size_t nnext)
     sc->nent = nnext;
 }
 
-/*
- * Reads a QEMU process's AnonHugePages from smaps_rollup.  The kernel walks
- * the guest's page tables under its mmap lock for this (~180 us for a
- * 512 MiB guest, more for larger ones), so it is read on a cadence of its
- * own, never at every scan.  A process gone meanwhile, or a kernel without
- * the file, leaves the value out uncounted; any other failure leaves it out
- * and is counted.  Either way the next try waits a whole interval.
- */
-static void read_thp(struct ksm_procfs *r, struct scan_entry *e, uint64_t now)
-{
-    char buf[SMAPS_BUF];
-    char path[32];
-    size_t n = 0;
-    uint64_t kb = 0;
-    int err;
-
-    e->thp_tried = true;
-    e->thp_read_ns = now;
-    e->info.has_thp_anon = false;
-    snprintf(path, sizeof(path), "%d/smaps_rollup", e->pid);
-    err = read_at(r->rootfd, path, buf, sizeof(buf), &n);
-    if (ksm_file_gone(err))
-        return;
-    if (err == 0)
-        err = ksm_parse_anon_huge_pages(buf, n, &kb);
-    if (err == 0 && kb > UINT64_MAX / 1024)
-        err = -ERANGE;
-    if (err) {
-        r->errors[KSM_SRC_SMAPS_ROLLUP]++;
-        return;
-    }
-    e->info.thp_anon_bytes = kb * 1024;
-    e->info.has_thp_anon = true;
-}
-
-/* Whether e is a listed QEMU process whose smaps_rollup is due at now. */
-static bool thp_due(const struct process_scan *sc, const struct scan_entry *e,
-                    uint64_t now)
-{
-    return e->listed_at != NOT_LISTED && e->info.qemu &&
-           (!e->thp_tried || now < e->thp_read_ns ||
-            now - e->thp_read_ns >= sc->thp_interval_ns);
-}
-
-/*
- * How many smaps_rollup reads this scan may make: the guests' share of the
- * time since the last scan (at most one interval), rounded up, and at least
- * one.  Over one interval that reads each guest about once, one scan after
- * another, so that guests that appear together (at start-up) are read
- * over one interval rather than all in one scan.
- */
-static size_t thp_budget(const struct process_scan *sc, size_t nguests,
-                         uint64_t now)
-{
-    uint64_t elapsed = 0;
-    double share;
-
-    if (sc->have_last_scan && now > sc->last_scan_ns)
-        elapsed = now - sc->last_scan_ns;
-    if (elapsed > sc->thp_interval_ns)
-        elapsed = sc->thp_interval_ns;
-    share =
-        ceil((double)nguests * (double)elapsed / (double)sc->thp_interval_ns);
-    return share < 1 ? 1 : (size_t)share;
-}
-
-/*
- * Reads the smaps_rollup of the listed QEMU processes that are due, oldest
- * reading first (never read counts as oldest), within this scan's budget;
- * then gives every listed guest its kept value and that value's age.
- */
-static void read_thp_shares(struct ksm_procfs *r, size_t nnext, uint64_t now)
-{
-    struct process_scan *sc = &r->scan;
-    size_t nguests = 0;
-    size_t budget;
-
-    for (size_t i = 0; i < nnext; i++)
-        nguests += sc->next[i].listed_at != NOT_LISTED && sc->next[i].info.qemu;
-    budget = nguests ? thp_budget(sc, nguests, now) : 0;
-    for (size_t k = 0; k < budget; k++) {
-        struct scan_entry *oldest = NULL;
-
-        for (size_t i = 0; i < nnext; i++) {
-            struct scan_entry *e = &sc->next[i];
-
-            if (thp_due(sc, e, now) &&
-                (!oldest ||
-                 (oldest->thp_tried &&
-                  (!e->thp_tried || e->thp_read_ns < oldest->thp_read_ns))))
-                oldest = e;
-        }
-        if (!oldest)
-            break;
-        read_thp(r, oldest, now);
-    }
-    for (size_t i = 0; i < nnext; i++) {
-        const struct scan_entry *e = &sc->next[i];
-        struct ksm_process *p;
-
-        if (e->listed_at == NOT_LISTED || !e->info.qemu)
-            continue;
-        p = &sc->out[e->listed_at];
-        p->has_thp_anon = e->info.has_thp_anon;
-        p->thp_anon_bytes = e->info.thp_anon_bytes;
-        p->thp_anon_age_seconds = e->info.has_thp_anon && now > e->thp_read_ns
-                                      ? (double)(now - e->thp_read_ns) / 1e9
-                                      : 0;
-    }
-    sc->last_scan_ns = now;
-    sc->have_last_scan = true;
-}
-
 void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     struct process_scan *sc = &r->scan;
@@ -726,7 +469,7 @@ void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
     }
     while (i < sc->nent)
         drop_entry(sc, &sc->ent[i++]);
-    read_thp_shares(r, nnext, now);
+    ksm_procfs_read_thp_shares(r, nnext, now);
     keep_list(sc, nnext);
     out->processes = sc->out;
     out->nprocesses = nout;

@@ -38,7 +38,28 @@ struct ksmd_vmstat {
     char meminfo[MEMINFO_BUF];
 };
 
-struct scan_entry;
+/* An entry's listed_at when this scan does not list its process. */
+#define NOT_LISTED SIZE_MAX
+
+/* A process seen by the last scan (process_scan.c, guest_scan.c). */
+struct scan_entry {
+    int pid;
+    int fd;            /* its ksm_stat (or ksm_merging_pages), or -1 */
+    int comm_fd;       /* its comm, kept with fd, or -1 */
+    int merging_fd;    /* ksm_merging_pages beside a ksm_stat without it */
+    int statm_fd;      /* a QEMU process's statm, kept with fd, or -1 */
+    bool known;        /* comm and VM name read */
+    bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
+    bool no_source;    /* the kernel has neither */
+    /*
+     * A QEMU process's smaps_rollup: read (or tried) at thp_read_ns; the
+     * value, if the read succeeded, is in info until the process goes.
+     */
+    bool thp_tried;
+    uint64_t thp_read_ns;
+    size_t listed_at; /* its index in this scan's list, or NOT_LISTED */
+    struct ksm_process info;
+};
 
 /* What the per-process scan (process_scan.c) keeps between scans. */
 struct process_scan {
@@ -107,11 +128,66 @@ void ksm_procfs_close_kernel(struct ksm_procfs *r);
 /* Scans every process into out's process list (process_scan.c). */
 void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out);
 
-/* Takes the scan's part of the config c (process_scan.c). */
+/* Closes and frees what the scan keeps (process_scan.c). */
+void ksm_procfs_scan_free(struct ksm_procfs *r);
+
+/*
+ * Opens the file name of e's process, counted in fds_kept until it is
+ * closed with ksm_procfs_close_kept().  Returns 0 and the descriptor in
+ * *fd, or a negative errno (process_scan.c).
+ */
+int ksm_procfs_open_kept(struct ksm_procfs *r, const struct scan_entry *e,
+                         const char *name, int *fd);
+
+/* Closes *fd when it is open, uncounts it and sets it to -1 (process_scan.c).
+ */
+void ksm_procfs_close_kept(struct process_scan *sc, int *fd);
+
+/*
+ * Reads the small file path below dirfd at once into buf, of cap bytes,
+ * with its length in *len.  Returns 0, -EOVERFLOW when buf fills, or
+ * another negative errno (process_scan.c).
+ */
+int ksm_procfs_read_at(int dirfd, const char *path, char *buf, size_t cap,
+                       size_t *len);
+
+/* Whether the directory of e's process is still there (process_scan.c). */
+bool ksm_procfs_process_exists(const struct ksm_procfs *r,
+                               const struct scan_entry *e);
+
+/*
+ * Takes the guests' part of the config c: statm's unit and the
+ * smaps_rollup cadence with its clock (guest_scan.c).
+ */
 void ksm_procfs_scan_configure(struct process_scan *sc,
                                const struct ksm_procfs_config *c);
 
-/* Closes and frees what the scan keeps (process_scan.c). */
-void ksm_procfs_scan_free(struct ksm_procfs *r);
+/*
+ * Forgets what is known of a QEMU process beyond its KSM figures and
+ * closes its statm (guest_scan.c).
+ */
+void ksm_procfs_forget_guest(struct process_scan *sc, struct scan_entry *e);
+
+/*
+ * Whether Debian's ksmtuned counts e's process, whose command line's first
+ * n bytes are in cmdline, cut when cut is set (guest_scan.c).
+ */
+bool ksm_procfs_ksmtuned_counts(struct ksm_procfs *r,
+                                const struct scan_entry *e, const char *cmdline,
+                                size_t n, bool cut);
+
+/*
+ * Reads a QEMU process's resident memory into e->info.  Returns 0, or the
+ * negative errno that says the process is gone (guest_scan.c).
+ */
+int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e);
+
+/*
+ * Reads the due guests' smaps_rollup among the nnext entries of sc->next,
+ * within this scan's budget, and gives every listed guest in sc->out its
+ * THP share and that share's age at now (guest_scan.c).
+ */
+void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
+                                uint64_t now);
 
 #endif

@@ -91,12 +91,6 @@ struct ksm_sampler {
     double duration_seconds;
 };
 
-static uint64_t monotonic_clock(void *arg)
-{
-    (void)arg;
-    return ksm_monotonic_ns();
-}
-
 static void close_files(struct ksm_sampler *s)
 {
     for (int f = 0; f < KSM_FIELD_COUNT; f++) {
@@ -236,7 +230,7 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
     s->page_size = page;
     s->rmap_item_size =
         c->rmap_item_size ? c->rmap_item_size : (sizeof(void *) == 8 ? 64 : 32);
-    s->clock = c->clock ? c->clock : monotonic_clock;
+    s->clock = c->clock ? c->clock : ksm_monotonic_clock;
     s->clock_arg = c->clock_arg;
     err = open_sources(s, root, c);
     if (err)

@@ -12,4 +12,11 @@
  */
 uint64_t ksm_monotonic_ns(void);
 
+/*
+ * ksm_monotonic_ns() in the shape of an injectable clock (the sampler's and
+ * the procfs reader's configs take one, so that tests can drive time); arg
+ * is ignored.
+ */
+uint64_t ksm_monotonic_clock(void *arg);
+
 #endif
