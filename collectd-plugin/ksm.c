@@ -33,10 +33,12 @@ struct plugin_options {
     uint64_t thp_interval; /* seconds; 0 means the sampler's default */
 };
 
-static struct plugin_options options = {
-    .report_tunables = true,
-    .report_processes = true,
-};
+#define DEFAULT_OPTIONS                                                        \
+    {                                                                          \
+        .report_tunables = true, .report_processes = true                      \
+    }
+
+static struct plugin_options options = DEFAULT_OPTIONS;
 
 /* A listed QEMU guest, and whether it holds the plain VM name. */
 struct guest_slot {
@@ -524,8 +526,8 @@ static int ksm_plugin_shutdown(void)
     free(options.sysfs_root);
     free(options.procfs_root);
     free(options.ksmtuned_config);
-    options.sysfs_root = options.procfs_root = NULL;
-    options.ksmtuned_config = NULL;
+    /* Back to the defaults, for a daemon (or a test) that configures anew. */
+    options = (struct plugin_options)DEFAULT_OPTIONS;
     return 0;
 }
 

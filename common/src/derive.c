@@ -162,10 +162,16 @@ KSM_SERIES_FN(ksm_series_scan_speed)
 }
 
 /*
- * The pages with an rmap_item, which ksmd revisits in every full scan
- * (admin-guide/mm/ksm.rst sums the same four counts for general_profit),
- * divided by the speed: an estimate, since the time spent scanning adds
- * to the sleeps.  NaN when the speed is NaN or 0.
+ * The pages with an rmap_item (admin-guide/mm/ksm.rst sums the same four
+ * counts for general_profit) divided by the speed the tunables allow: an
+ * estimate of a full scan.  With smart_scan 0 every one of them costs one
+ * unit of pages_to_scan in every full scan, and the time spent scanning,
+ * sleeps that msecs_to_jiffies() rounds up to whole jiffies and the pages
+ * that get their first rmap_item only add to it: a lower bound.  With
+ * smart_scan 1 (Linux 6.7 and later) scan_get_next_rmap_item() in mm/ksm.c
+ * steps over the rmap_items should_skip_rmap_item() skips without charging
+ * them to pages_to_scan, so a full scan can also be shorter.  NaN when the
+ * speed is NaN or 0.
  */
 KSM_SERIES_FN(ksm_series_estimated_full_scan)
 {
@@ -177,13 +183,12 @@ KSM_SERIES_FN(ksm_series_estimated_full_scan)
     return emit_double(m, emit, ctx, ratio(sum.approx, speed));
 }
 
-/* One series per mode a selection lists: 1 for the selected one. */
-static size_t emit_selection(const struct ksm_metric *m,
+size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
                              const struct ksm_selection *sel, ksm_emit_fn emit,
                              void *ctx)
 {
     for (unsigned i = 0; i < sel->count; i++) {
-        struct ksm_label l = {"mode", sel->names[i]};
+        struct ksm_label l = {label, sel->names[i]};
         struct ksm_value v = {.kind = KSM_VALUE_U64, .u = i == sel->selected};
 
         emit(ctx, m, &l, 1, &v);
@@ -195,7 +200,7 @@ KSM_SERIES_FN(ksm_series_advisor_mode)
 {
     if (!has(s, KSM_ADVISOR_MODE))
         return 0;
-    return emit_selection(m, &s->advisor_mode, emit, ctx);
+    return derive_emit_selection(m, "mode", &s->advisor_mode, emit, ctx);
 }
 
 /* Transparent huge pages and NUMA, from sysfs beside the KSM directory. */
@@ -208,14 +213,14 @@ KSM_SERIES_FN(ksm_series_thp_enabled)
 {
     if (!has_host(s, KSM_HOST_THP_ENABLED))
         return 0;
-    return emit_selection(m, &s->host.thp_enabled, emit, ctx);
+    return derive_emit_selection(m, "mode", &s->host.thp_enabled, emit, ctx);
 }
 
 KSM_SERIES_FN(ksm_series_thp_defrag)
 {
     if (!has_host(s, KSM_HOST_THP_DEFRAG))
         return 0;
-    return emit_selection(m, &s->host.thp_defrag, emit, ctx);
+    return derive_emit_selection(m, "mode", &s->host.thp_defrag, emit, ctx);
 }
 
 KSM_SERIES_FN(ksm_series_numa_memory_nodes)

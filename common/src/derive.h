@@ -29,6 +29,14 @@ static inline size_t derive_emit_u64(const struct ksm_metric *m,
                        (struct ksm_value){.kind = KSM_VALUE_U64, .u = u});
 }
 
+/*
+ * One series per name sel lists, labelled label=name: 1 for the selected
+ * one, 0 for the others.  Returns how many.
+ */
+size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
+                             const struct ksm_selection *sel, ksm_emit_fn emit,
+                             void *ctx);
+
 /* Derived from the files of <sysfs>/kernel/mm/ksm. */
 KSM_SERIES_FN(ksm_series_saved_bytes);
 KSM_SERIES_FN(ksm_series_sharing_ratio);

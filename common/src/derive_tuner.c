@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The series of ksmtuned and of the tuner that governs KSM. */
-#include <errno.h>
+/* ksmtuned's view, derived once per sample, and the series of the tuners. */
 #include <stdint.h>
 #include <string.h>
 
@@ -20,20 +19,6 @@ static size_t emit_kb(const struct ksm_metric *m, ksm_emit_fn emit, void *ctx,
                        (struct ksm_value){.kind = KSM_VALUE_I64, .i = bytes});
 }
 
-/* One series per label value, 1 for the selected one. */
-static size_t emit_choice(const struct ksm_metric *m, const char *label,
-                          const char *const *names, size_t n, size_t selected,
-                          ksm_emit_fn emit, void *ctx)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct ksm_label l = {label, names[i]};
-        struct ksm_value v = {.kind = KSM_VALUE_U64, .u = i == selected};
-
-        emit(ctx, m, &l, 1, &v);
-    }
-    return n;
-}
-
 /*
  * The config ksmtuned would use, when known.  It tunes KSM, so without the
  * KSM directory none of its series is reported.
@@ -44,47 +29,75 @@ static const struct ksm_ksmtuned_config *config_of(const struct ksm_sample *s)
 }
 
 /*
- * The resident memory of the listed QEMU processes, in bytes: of those
- * ksmtuned's pgrep counts (counted) or of all.  Returns false when
- * processes were not scanned.
+ * The resident memory of the listed processes that have it, in one pass:
+ * of those ksmtuned's pgrep counts, and of all.  Known when processes were
+ * scanned.
  */
-static bool guest_rss(const struct ksm_sample *s, bool counted, uint64_t *out)
+static void sum_guests(const struct ksm_sample *s, struct ksm_ksmtuned_view *v)
 {
-    uint64_t sum = 0;
-
-    if (!s->proc.scanned)
-        return false;
+    v->has_committed = s->proc.scanned;
+    if (!v->has_committed)
+        return;
     for (size_t i = 0; i < s->proc.nprocesses; i++) {
         const struct ksm_process *p = &s->proc.processes[i];
+        uint64_t whole_kb;
 
-        if (!p->has_rss || (counted && !p->ksmtuned_counted))
+        if (!p->has_rss)
             continue;
         /* ps reports whole kB: sum those, as its awk does. */
-        sum += p->rss_bytes / 1024 * 1024;
+        whole_kb = p->rss_bytes / 1024 * 1024;
+        v->guest_resident_bytes += whole_kb;
+        if (p->ksmtuned_counted)
+            v->committed_bytes += whole_kb;
     }
-    *out = sum;
-    return true;
 }
 
 /*
- * What ksmtuned's next check does: its config, meminfo, the committed
- * memory, and pages_to_scan as the npages it last wrote (0, as at its
- * start, when the file is absent).  Returns 0 or a negative errno.
+ * Whether the kernel takes the script's writes to pages_to_scan.  It refuses
+ * them with -EINVAL while advisor_mode selects anything but "none" (that is,
+ * scan-time), so whether it takes them is unknown while advisor_mode exists
+ * but cannot be read.  A kernel without advisor_mode takes them.
  */
-static int next_check(const struct ksm_sample *s,
-                      struct ksm_ksmtuned_decision *d)
+static bool pages_to_scan_writable(const struct ksm_sample *s)
+{
+    const uint32_t mode = KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    const struct ksm_selection *a = &s->advisor_mode;
+
+    if (!(s->exists & mode))
+        return true;
+    return (s->present & mode) && strcmp(a->names[a->selected], "none") == 0;
+}
+
+/*
+ * Predicts the next check from the config, meminfo and the committed
+ * memory.  The script's npages matters on boost and decay only.  The script
+ * sets it to 0 when it starts, so a ksmtuned that does not run yet starts
+ * from 0; while it runs, the current pages_to_scan stands for the last value
+ * it wrote.  On stop it writes no pages_to_scan, so the file keeps its
+ * current value.
+ */
+void ksm_sample_derive_ksmtuned(struct ksm_sample *s)
 {
     const struct ksm_ksmtuned_config *cfg = config_of(s);
-    uint64_t committed;
-    int64_t npages = 0;
+    const bool running = s->proc.ksmtuned_running;
+    const bool has_current = (s->present & KSM_FIELD_BIT(KSM_PAGES_TO_SCAN)) &&
+                             s->value[KSM_PAGES_TO_SCAN].u <= INT64_MAX;
+    const int64_t current =
+        has_current ? (int64_t)s->value[KSM_PAGES_TO_SCAN].u : 0;
+    struct ksm_ksmtuned_view v = {0};
+    bool stop;
 
-    if (!cfg || !guest_rss(s, true, &committed))
-        return -ENOENT;
-    if (s->present & KSM_FIELD_BIT(KSM_PAGES_TO_SCAN) &&
-        s->value[KSM_PAGES_TO_SCAN].u <= INT64_MAX)
-        npages = (int64_t)s->value[KSM_PAGES_TO_SCAN].u;
-    return ksm_ksmtuned_decide(cfg, &s->proc.meminfo, committed / 1024, npages,
-                               d);
+    sum_guests(s, &v);
+    v.has_next =
+        cfg && v.has_committed &&
+        ksm_ksmtuned_decide(cfg, &s->proc.meminfo, v.committed_bytes / 1024,
+                            running ? current : 0, &v.next) == 0;
+    if (v.has_next && pages_to_scan_writable(s)) {
+        stop = v.next.action == KSM_KSMTUNED_STOP;
+        v.has_next_pages_to_scan = has_current || (!running && !stop);
+        v.next_pages_to_scan = stop ? current : v.next.npages;
+    }
+    s->ksmtuned = v;
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_running)
@@ -101,7 +114,8 @@ KSM_SERIES_FN(ksm_series_ksmtuned_setting)
     if (!cfg)
         return 0;
     for (int i = 0; i < KSM_KSMTUNED_VAR_COUNT; i++) {
-        struct ksm_label l = {"name", ksm_ksmtuned_var_names[i]};
+        struct ksm_label l = {"name",
+                              ksm_ksmtuned_var_name((enum ksm_ksmtuned_var)i)};
         struct ksm_value v = {.kind = KSM_VALUE_I64, .i = cfg->value[i]};
 
         emit(ctx, m, &l, 1, &v);
@@ -118,69 +132,72 @@ KSM_SERIES_FN(ksm_series_ksmtuned_ignored_lines)
 
 KSM_SERIES_FN(ksm_series_ksmtuned_committed)
 {
-    uint64_t bytes;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    return guest_rss(s, true, &bytes) ? derive_emit_u64(m, emit, ctx, bytes)
-                                      : 0;
+    return v->has_committed ? derive_emit_u64(m, emit, ctx, v->committed_bytes)
+                            : 0;
 }
 
 KSM_SERIES_FN(ksm_series_guest_resident)
 {
-    uint64_t bytes;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    return guest_rss(s, false, &bytes) ? derive_emit_u64(m, emit, ctx, bytes)
-                                       : 0;
+    return v->has_committed
+               ? derive_emit_u64(m, emit, ctx, v->guest_resident_bytes)
+               : 0;
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_threshold)
 {
-    struct ksm_ksmtuned_decision d;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    return next_check(s, &d) == 0 ? emit_kb(m, emit, ctx, d.thres_kb) : 0;
+    return v->has_next ? emit_kb(m, emit, ctx, v->next.thres_kb) : 0;
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_free)
 {
-    struct ksm_ksmtuned_decision d;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    return next_check(s, &d) == 0 ? emit_kb(m, emit, ctx, d.free_kb) : 0;
+    return v->has_next ? emit_kb(m, emit, ctx, v->next.free_kb) : 0;
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_next_action)
 {
-    static const char *const actions[] = {
-        [KSM_KSMTUNED_STOP] = "stop",
-        [KSM_KSMTUNED_BOOST] = "boost",
-        [KSM_KSMTUNED_DECAY] = "decay",
+    static const struct ksm_selection actions = {
+        .count = 3,
+        .names = {[KSM_KSMTUNED_STOP] = "stop",
+                  [KSM_KSMTUNED_BOOST] = "boost",
+                  [KSM_KSMTUNED_DECAY] = "decay"},
     };
-    struct ksm_ksmtuned_decision d;
+    struct ksm_selection sel = actions;
 
-    if (next_check(s, &d) != 0)
+    if (!s->ksmtuned.has_next)
         return 0;
-    return emit_choice(m, "action", actions, 3, (size_t)d.action, emit, ctx);
+    sel.selected = (unsigned)s->ksmtuned.next.action;
+    return derive_emit_selection(m, "action", &sel, emit, ctx);
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_next_pages)
 {
-    struct ksm_ksmtuned_decision d;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    if (!(s->present & KSM_FIELD_BIT(KSM_PAGES_TO_SCAN)) ||
-        next_check(s, &d) != 0)
+    if (!v->has_next_pages_to_scan)
         return 0;
     return derive_emit(
-        m, emit, ctx, (struct ksm_value){.kind = KSM_VALUE_I64, .i = d.npages});
+        m, emit, ctx,
+        (struct ksm_value){.kind = KSM_VALUE_I64, .i = v->next_pages_to_scan});
 }
 
 KSM_SERIES_FN(ksm_series_ksmtuned_next_sleep)
 {
-    struct ksm_ksmtuned_decision d;
+    const struct ksm_ksmtuned_view *v = &s->ksmtuned;
 
-    if (next_check(s, &d) != 0)
+    if (!v->has_next)
         return 0;
     return derive_emit(
         m, emit, ctx,
         (struct ksm_value){.kind = KSM_VALUE_DOUBLE,
-                           .d = (double)d.sleep_millisecs / 1000});
+                           .d = (double)v->next.sleep_millisecs / 1000});
 }
 
 /*
@@ -190,9 +207,13 @@ KSM_SERIES_FN(ksm_series_ksmtuned_next_sleep)
  */
 KSM_SERIES_FN(ksm_series_tuner)
 {
-    static const char *const tuners[] = {"ksmtuned", "advisor", "none"};
+    static const struct ksm_selection tuners = {
+        .count = 3,
+        .names = {"ksmtuned", "advisor", "none"},
+    };
     const uint32_t mode = KSM_FIELD_BIT(KSM_ADVISOR_MODE);
-    size_t selected = 2;
+    struct ksm_selection sel = tuners;
+    unsigned selected = 2;
 
     if (!s->up || !s->proc.opened)
         return 0;
@@ -206,5 +227,6 @@ KSM_SERIES_FN(ksm_series_tuner)
     } else if (s->exists & mode) {
         return 0;
     }
-    return emit_choice(m, "tuner", tuners, 3, selected, emit, ctx);
+    sel.selected = selected;
+    return derive_emit_selection(m, "tuner", &sel, emit, ctx);
 }

@@ -46,10 +46,10 @@ void ksm_procfs_forget_guest(struct process_scan *sc, struct scan_entry *e)
     ksm_procfs_close_kept(sc, &e->statm_fd);
     e->info.has_rss = false;
     e->info.ksmtuned_counted = false;
+    e->counted_known = false;
     e->info.has_thp_anon = false;
     e->info.rss_bytes = 0;
     e->info.thp_anon_bytes = 0;
-    e->info.thp_anon_age_seconds = 0;
     e->thp_tried = false;
     e->thp_read_ns = 0;
 }
@@ -59,8 +59,9 @@ void ksm_procfs_forget_guest(struct process_scan *sc, struct scan_entry *e)
  * n bytes are in cmdline (cut when the line is longer).  pgrep looks at up
  * to 128 KiB, more than the scan's buffer: a cut line that begins as the
  * pattern does, without "-enable-kvm" in its first part, is read again
- * whole, once per identification.  A line that cannot be read again is
- * taken as not counted.
+ * whole; the caller keeps the verdict while the process's comm and guest
+ * name stay the same.  A line that cannot be read again is taken as not
+ * counted.
  */
 bool ksm_procfs_ksmtuned_counts(struct ksm_procfs *r,
                                 const struct scan_entry *e, const char *cmdline,
@@ -135,8 +136,12 @@ int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e)
  * the guest's page tables under its mmap lock for this (~180 us for a
  * 512 MiB guest, more for larger ones), so it is read on a cadence of its
  * own, never at every scan.  A process gone meanwhile, or a kernel without
- * the file, leaves the value out uncounted; any other failure leaves it out
- * and is counted.  Either way the next try waits a whole interval.
+ * the file, leaves the value out uncounted.  So does a refusal: the file
+ * needs ptrace access (PTRACE_MODE_READ: root or the guest's own user), and
+ * CAP_DAC_READ_SEARCH, which is enough for ksm_stat, is not; an exporter
+ * without it would otherwise count an error for every guest at every
+ * interval.  Any other failure leaves the value out and is counted.  Either
+ * way the next try waits a whole interval.
  */
 static void read_thp(struct ksm_procfs *r, struct scan_entry *e, uint64_t now)
 {
@@ -151,7 +156,7 @@ static void read_thp(struct ksm_procfs *r, struct scan_entry *e, uint64_t now)
     e->info.has_thp_anon = false;
     snprintf(path, sizeof(path), "%d/smaps_rollup", e->pid);
     err = ksm_procfs_read_at(r->rootfd, path, buf, sizeof(buf), &n);
-    if (ksm_file_gone(err))
+    if (ksm_file_gone(err) || err == -EACCES || err == -EPERM)
         return;
     if (err == 0)
         err = ksm_parse_anon_huge_pages(buf, n, &kb);
@@ -199,7 +204,7 @@ static size_t thp_budget(const struct process_scan *sc, size_t nguests,
 /*
  * Reads the smaps_rollup of the listed QEMU processes that are due, oldest
  * reading first (never read counts as oldest), within this scan's budget;
- * then gives every listed guest its kept value and that value's age.
+ * then gives every listed guest its kept value.
  */
 void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
                                 uint64_t now)
@@ -236,9 +241,6 @@ void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
         p = &sc->out[e->listed_at];
         p->has_thp_anon = e->info.has_thp_anon;
         p->thp_anon_bytes = e->info.thp_anon_bytes;
-        p->thp_anon_age_seconds = e->info.has_thp_anon && now > e->thp_read_ns
-                                      ? (double)(now - e->thp_read_ns) / 1e9
-                                      : 0;
     }
     sc->last_scan_ns = now;
     sc->have_last_scan = true;

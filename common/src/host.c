@@ -11,8 +11,11 @@
 
 #include "io.h"
 
-/* Selections of up to 8 names and node lists of a few ranges fit. */
-#define READ_BUF 256
+/*
+ * The kernel prints a node list into one page: a sparse list such as
+ * "0,2,4,..." on a large machine is longer than any selection file.
+ */
+#define READ_BUF 4096
 /* How long a missing file stays missing before it is looked for again. */
 #define ABSENT_RETRY_NS (60 * UINT64_C(1000000000))
 

@@ -55,6 +55,11 @@ static const struct {
 /* Variables the script reads from the file for its logging and PID file. */
 static const char *const other_vars[] = {"DEBUG", "LOGFILE", "PIDFILE"};
 
+const char *ksm_ksmtuned_var_name(enum ksm_ksmtuned_var v)
+{
+    return (int)v >= 0 && v < KSM_KSMTUNED_VAR_COUNT ? vars[v].name : NULL;
+}
+
 void ksm_ksmtuned_config_defaults(struct ksm_ksmtuned_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));

@@ -173,8 +173,11 @@ int ksm_procfs_read_at(int dirfd, const char *path, char *buf, size_t cap,
 /*
  * Reads the process's command line to tell whether it is a QEMU guest, the
  * guest's name, and whether ksmtuned counts it.  What was known of another
- * guest under this PID is forgotten.  Returns 0 or the negative errno of
- * reading it.
+ * guest under this PID is forgotten.  ksmtuned's verdict is kept while comm
+ * and the guest's name stay the same: it may take a read of 128 KiB (see
+ * ksm_procfs_ksmtuned_counts()), and a process beyond the descriptor
+ * budget is identified at every scan.  Returns 0 or the negative errno of
+ * reading the command line.
  */
 static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
 {
@@ -209,8 +212,10 @@ static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
         e->info.vm[0] = '\0';
     if (!e->info.qemu || !was_qemu || strcmp(old_vm, e->info.vm) != 0)
         ksm_procfs_forget_guest(&r->scan, e);
-    e->info.ksmtuned_counted =
-        e->info.qemu && ksm_procfs_ksmtuned_counts(r, e, cmdline, n, cut);
+    if (!e->counted_known)
+        e->info.ksmtuned_counted =
+            e->info.qemu && ksm_procfs_ksmtuned_counts(r, e, cmdline, n, cut);
+    e->counted_known = true;
     e->known = true;
     return 0;
 }
@@ -249,27 +254,42 @@ bool ksm_procfs_process_exists(const struct ksm_procfs *r,
 }
 
 /*
- * Opens a new process's KSM file and its comm.  Returns LISTED when both
- * are open (the process may yet be listed), else what became of it.
+ * Opens what the process's entry lacks: its KSM file and its comm.  A KSM
+ * file that is refused (ksm_stat is mode 0400: root, its owner or
+ * CAP_DAC_READ_SEARCH), or that this kernel lacks, leaves e->fd at -1 and
+ * the process is read without KSM figures: a QEMU guest is listed all the
+ * same, since its resident memory (statm and cmdline are mode 0444) is
+ * what ksmtuned's committed memory sums.  A refusal sets *refused, and is
+ * tried again at the next scan.  Returns LISTED when comm is open (the
+ * process may yet be listed), else what became of it.
  */
-static enum read_result open_source(struct ksm_procfs *r, struct scan_entry *e)
+static enum read_result open_source(struct ksm_procfs *r, struct scan_entry *e,
+                                    bool *refused)
 {
-    int err = ksm_procfs_open_kept(r, e, "ksm_stat", &e->fd);
+    int err = 0;
 
-    if (err == -ENOENT) {
-        err = ksm_procfs_open_kept(r, e, "ksm_merging_pages", &e->fd);
-        e->merging_only = err == 0;
+    if (e->fd < 0 && !e->no_source) {
+        err = ksm_procfs_open_kept(r, e, "ksm_stat", &e->fd);
+        if (err == -ENOENT) {
+            err = ksm_procfs_open_kept(r, e, "ksm_merging_pages", &e->fd);
+            e->merging_only = err == 0;
+        }
+        if (err == -ENOENT) {
+            /* Neither file: a kernel without them, or the process is gone. */
+            if (!ksm_procfs_process_exists(r, e))
+                return VANISHED;
+            e->no_source = true;
+            err = 0;
+        }
+        if (err == -EACCES || err == -EPERM) {
+            *refused = true;
+            err = 0;
+        }
+        if (err)
+            return classify_failure(r, err);
     }
-    if (err == -ENOENT) {
-        /* Neither file: a kernel without them, or the process is gone. */
-        if (!ksm_procfs_process_exists(r, e))
-            return VANISHED;
-        e->no_source = true;
-        return UNLISTED;
-    }
-    if (err)
-        return classify_failure(r, err);
-    err = ksm_procfs_open_kept(r, e, "comm", &e->comm_fd);
+    if (e->comm_fd < 0)
+        err = ksm_procfs_open_kept(r, e, "comm", &e->comm_fd);
     if (err) {
         drop_entry(&r->scan, e);
         return classify_failure(r, err);
@@ -331,7 +351,9 @@ static int refresh_identity(struct ksm_procfs *r, struct scan_entry *e)
 
     if (err)
         return err;
-    if (e->known && strcmp(comm, e->info.comm) == 0)
+    if (strcmp(comm, e->info.comm) != 0)
+        e->counted_known = false;
+    else if (e->known)
         return 0;
     memcpy(e->info.comm, comm, sizeof(comm));
     snprintf(e->info.pid, sizeof(e->info.pid), "%d", e->pid);
@@ -340,22 +362,19 @@ static int refresh_identity(struct ksm_procfs *r, struct scan_entry *e)
 
 /*
  * Reads the process's KSM file into buf, opening it first when needed.
- * Returns LISTED with the read's result in *err, or why there is nothing
- * to read.
+ * Returns LISTED with the read's result in *err and its length in *n (0
+ * when the process has no KSM file to read, see open_source()), or why
+ * there is nothing to read.
  */
 static enum read_result read_ksm_file(struct ksm_procfs *r,
                                       struct scan_entry *e, char *buf,
-                                      size_t *n, int *err)
+                                      size_t *n, int *err, bool *refused)
 {
     for (bool retried = false;; retried = true) {
-        if (e->no_source)
-            return UNLISTED;
-        if (e->fd < 0) {
-            enum read_result res = open_source(r, e);
+        enum read_result res = open_source(r, e, refused);
 
-            if (res != LISTED)
-                return res;
-        }
+        if (res != LISTED || e->fd < 0)
+            return res;
         *err = ksm_read_fd(e->fd, buf, KSM_STAT_BUF, n);
         if (!ksm_file_gone(*err) || retried)
             return LISTED;
@@ -368,19 +387,27 @@ static enum read_result read_ksm_file(struct ksm_procfs *r,
     }
 }
 
-/* Reads one process's KSM figures and, when they are new, who it is. */
-static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e)
+/*
+ * Reads one process's KSM figures and, when they are new, who it is.  A
+ * process without a KSM file to read has no figures (present is 0), and
+ * is listed only when it is a QEMU guest.  *refused says whether access
+ * to its KSM file was refused, whatever the result.
+ */
+static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e,
+                                     bool *refused)
 {
     char buf[KSM_STAT_BUF];
     size_t n = 0;
     int err = 0;
-    enum read_result res = read_ksm_file(r, e, buf, &n, &err);
+    enum read_result res = read_ksm_file(r, e, buf, &n, &err, refused);
 
     if (res != LISTED)
         return res;
-    if (err == 0 && n == 0)
+    if (e->fd < 0)
+        e->info.figures = (struct ksm_process_figures){0};
+    else if (err == 0 && n == 0)
         return UNLISTED; /* a kernel thread: no mm, nothing to say */
-    if (err == 0)
+    else if (err == 0)
         err = parse_figures(r, e, buf, n);
     if (err == 0)
         err = refresh_identity(r, e);
@@ -391,9 +418,10 @@ static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e)
     return worth_listing(&e->info) ? LISTED : UNLISTED;
 }
 
-static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e)
+static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e,
+                                   bool *refused)
 {
-    enum read_result res = read_process(r, e);
+    enum read_result res = read_process(r, e, refused);
 
     /* Beyond the budget nothing is kept: the next scan opens afresh. */
     if (r->scan.fds_kept > r->scan.fd_budget || res == VANISHED)
@@ -446,10 +474,16 @@ void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
     }
     for (size_t j = 0; j < npids; j++) {
         struct scan_entry e = take_entry(sc, &i, sc->pids[j]);
+        bool refused = false;
+        enum read_result res;
 
         out->examined++;
         e.listed_at = NOT_LISTED;
-        switch (read_entry(r, &e)) {
+        res = read_entry(r, &e, &refused);
+        /* A guest whose KSM file is refused is listed, and denied too. */
+        if (refused && res != VANISHED && res != DENIED)
+            out->denied++;
+        switch (res) {
         case LISTED:
             e.listed_at = nout;
             sc->out[nout++] = e.info;

@@ -51,6 +51,8 @@ struct scan_entry {
     bool known;        /* comm and VM name read */
     bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
     bool no_source;    /* the kernel has neither */
+    /* info.ksmtuned_counted holds for info.comm and info.vm. */
+    bool counted_known;
     /*
      * A QEMU process's smaps_rollup: read (or tried) at thp_read_ns; the
      * value, if the read succeeded, is in info until the process goes.
@@ -185,7 +187,7 @@ int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e);
 /*
  * Reads the due guests' smaps_rollup among the nnext entries of sc->next,
  * within this scan's budget, and gives every listed guest in sc->out its
- * THP share and that share's age at now (guest_scan.c).
+ * THP share (guest_scan.c).
  */
 void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
                                 uint64_t now);

@@ -407,16 +407,15 @@ int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
             read_fields(s, out);
     }
     read_sources(s, err == 0, out);
-    if (err) {
-        out->up = false;
-        memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));
-        return err;
+    if (err == 0) {
+        for (int f = 0; f < KSM_FIELD_COUNT; f++)
+            if (out->failed & KSM_FIELD_BIT(f))
+                s->read_errors[f]++;
+        out->up = true;
+        track_full_scans(s, out);
     }
-    for (int f = 0; f < KSM_FIELD_COUNT; f++)
-        if (out->failed & KSM_FIELD_BIT(f))
-            s->read_errors[f]++;
     memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));
-    out->up = true;
-    track_full_scans(s, out);
-    return 0;
+    /* Once per sample, rather than in each series that reports it. */
+    ksm_sample_derive_ksmtuned(out);
+    return err;
 }

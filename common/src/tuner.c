@@ -13,17 +13,6 @@
 /* Debian's file has 478 bytes: a larger one than this is no config. */
 #define CONF_MAX 65536
 
-const char *const ksm_ksmtuned_var_names[KSM_KSMTUNED_VAR_COUNT] = {
-    [KSM_KSMTUNED_MONITOR_INTERVAL] = "KSM_MONITOR_INTERVAL",
-    [KSM_KSMTUNED_NPAGES_BOOST] = "KSM_NPAGES_BOOST",
-    [KSM_KSMTUNED_NPAGES_DECAY] = "KSM_NPAGES_DECAY",
-    [KSM_KSMTUNED_NPAGES_MIN] = "KSM_NPAGES_MIN",
-    [KSM_KSMTUNED_NPAGES_MAX] = "KSM_NPAGES_MAX",
-    [KSM_KSMTUNED_SLEEP_MSEC] = "KSM_SLEEP_MSEC",
-    [KSM_KSMTUNED_THRES_COEF] = "KSM_THRES_COEF",
-    [KSM_KSMTUNED_THRES_CONST] = "KSM_THRES_CONST",
-};
-
 const char *ksm_ksmtuned_reason_name(enum ksm_ksmtuned_ignored_reason r)
 {
     switch (r) {
@@ -93,9 +82,14 @@ static bool same_file(const struct stat *a, const struct stat *b)
            same_time(&a->st_ctim, &b->st_ctim);
 }
 
-/* Reads all of fd into buf (cap bytes); -EFBIG when it holds more. */
-static int read_all(int fd, char *buf, size_t cap, size_t *len)
+/*
+ * Reads all of fd into buf, which has room for max + 1 bytes; -EFBIG when
+ * the file holds more than max.  The extra byte tells a file of exactly max
+ * bytes, which fits, from a longer one.
+ */
+static int read_all(int fd, char *buf, size_t max, size_t *len)
 {
+    const size_t cap = max + 1;
     size_t n = 0;
 
     for (;;) {
@@ -121,7 +115,7 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
  */
 static int load(struct ksm_tuner_conf *c)
 {
-    char *buf = malloc(CONF_MAX);
+    char *buf = malloc(CONF_MAX + 1);
     size_t n = 0;
     int fd, err;
 

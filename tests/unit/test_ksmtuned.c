@@ -11,6 +11,7 @@
 
 #include "ksm/ksmtuned.h"
 #include "ksm/parse.h"
+#include "ksm/sampler.h"
 #include "testutil.h"
 
 #define CONFIGS KSM_FIXTURES_DIR "/../ksmtuned"
@@ -225,6 +226,32 @@ START_TEST(test_nul_byte)
     ck_assert_int_eq(cfg.ignored[0].reason, KSM_KSMTUNED_SHELL_CODE);
     ck_assert_int_eq(cfg.value[KSM_KSMTUNED_NPAGES_BOOST], 300);
     ck_assert_int_eq(cfg.value[KSM_KSMTUNED_NPAGES_MIN], 1);
+}
+END_TEST
+
+/*
+ * An assignment inside an if or a function is taken as if it ran: the
+ * model executes nothing.  The lines that open and close the block are
+ * shell code, so they are counted and the file shows as not fully modelled.
+ */
+START_TEST(test_block_assignments)
+{
+    static const char text[] = "if [ -e /x ]; then\n"
+                               "    KSM_NPAGES_MAX=2000\n"
+                               "fi\n"
+                               "f() {\n"
+                               "KSM_NPAGES_MIN=7\n"
+                               "}\n";
+    struct ksm_ksmtuned_config cfg = parse_text(text);
+    static const unsigned lines[] = {1, 3, 4, 6};
+
+    ck_assert_int_eq(cfg.value[KSM_KSMTUNED_NPAGES_MAX], 2000);
+    ck_assert_int_eq(cfg.value[KSM_KSMTUNED_NPAGES_MIN], 7);
+    ck_assert_uint_eq(cfg.ignored_count, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        ck_assert_uint_eq(cfg.ignored[i].line, lines[i]);
+        ck_assert_int_eq(cfg.ignored[i].reason, KSM_KSMTUNED_SHELL_CODE);
+    }
 }
 END_TEST
 
@@ -546,38 +573,39 @@ static int64_t next_number(FILE *f)
     return v;
 }
 
-START_TEST(test_real_script)
+static const char *const actions[] = {"stop", "boost", "decay"};
+
+/*
+ * Runs the harness on config file conf_name (into *cfg as the model reads
+ * it), memory mem and the RSS list; npages and pages_to_scan are its last
+ * arguments.  Checks the 8 settings it prints and returns its output, at
+ * the action.  meminfo is a mkstemp() template, the file to unlink after.
+ */
+static FILE *run_script(const char *conf_name, const struct memory *mem,
+                        const char *rss, const char *npages,
+                        const char *pages_to_scan, char *meminfo,
+                        struct ksm_ksmtuned_config *cfg)
 {
-    static const char *const actions[] = {"stop", "boost", "decay"};
-    struct ksm_ksmtuned_config cfg;
-    struct ksm_meminfo mi = meminfo_of(&script_cases[_i].mem);
-    struct ksm_ksmtuned_decision d;
-    char meminfo[] = "/tmp/ksmtuned-meminfo-XXXXXX";
-    char conf[4096], cmd[8192], line[64];
+    char conf[4096], cmd[8192];
     int fd, rc;
     FILE *f;
 
-    if (access(SCRIPT, R_OK) != 0) {
-        fprintf(stderr, "skipped: %s is not installed\n", SCRIPT);
-        return;
-    }
-    parse_fixture(script_cases[_i].conf, &cfg);
+    parse_fixture(conf_name, cfg);
     /*
      * The harness sources the file: only files whose lines are all plain
      * assignments, at most to variables the script does not read.
      */
-    ck_assert_uint_le(cfg.ignored_count, KSM_KSMTUNED_MAX_REPORTED);
-    for (unsigned i = 0; i < cfg.ignored_count; i++)
-        ck_assert_int_eq(cfg.ignored[i].reason, KSM_KSMTUNED_UNKNOWN_NAME);
+    ck_assert_uint_le(cfg->ignored_count, KSM_KSMTUNED_MAX_REPORTED);
+    for (unsigned i = 0; i < cfg->ignored_count; i++)
+        ck_assert_int_eq(cfg->ignored[i].reason, KSM_KSMTUNED_UNKNOWN_NAME);
     fd = mkstemp(meminfo);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    write_meminfo(meminfo, &script_cases[_i].mem);
-    join(conf, CONFIGS "/", script_cases[_i].conf);
+    write_meminfo(meminfo, mem);
+    join(conf, CONFIGS "/", conf_name);
     rc = snprintf(cmd, sizeof(cmd),
-                  "bash " CONFIGS "/real_script.sh " SCRIPT " %s %s '%s' %lld",
-                  conf, meminfo, script_cases[_i].rss,
-                  (long long)script_cases[_i].npages);
+                  "bash " CONFIGS "/real_script.sh " SCRIPT " %s %s '%s' %s %s",
+                  conf, meminfo, rss, npages, pages_to_scan);
     ck_assert(rc > 0 && (size_t)rc < sizeof(cmd));
     /*
      * A command processor on purpose: the command is the project's own
@@ -585,9 +613,29 @@ START_TEST(test_real_script)
      */
     f = popen(cmd, "r"); /* NOLINT(cert-env33-c) */
     ck_assert_ptr_nonnull(f);
-
     for (int i = 0; i < KSM_KSMTUNED_VAR_COUNT; i++)
-        ck_assert_int_eq(next_number(f), cfg.value[i]);
+        ck_assert_int_eq(next_number(f), cfg->value[i]);
+    return f;
+}
+
+START_TEST(test_real_script)
+{
+    struct ksm_ksmtuned_config cfg;
+    struct ksm_meminfo mi = meminfo_of(&script_cases[_i].mem);
+    struct ksm_ksmtuned_decision d;
+    char meminfo[] = "/tmp/ksmtuned-meminfo-XXXXXX";
+    char npages[32], line[64];
+    int rc;
+    FILE *f;
+
+    if (access(SCRIPT, R_OK) != 0) {
+        fprintf(stderr, "skipped: %s is not installed\n", SCRIPT);
+        return;
+    }
+    snprintf(npages, sizeof(npages), "%lld",
+             (long long)script_cases[_i].npages);
+    f = run_script(script_cases[_i].conf, &script_cases[_i].mem,
+                   script_cases[_i].rss, npages, "", meminfo, &cfg);
     rc = ksm_ksmtuned_decide(&cfg, &mi, sum_rss(script_cases[_i].rss),
                              script_cases[_i].npages, &d);
     next_line(f, line, sizeof(line));
@@ -619,6 +667,65 @@ START_TEST(test_real_script)
 }
 END_TEST
 
+/*
+ * A ksmtuned that does not run yet: the script starts from npages 0 and
+ * never reads pages_to_scan, which holds something else.  Its first check,
+ * as the exporter predicts it from a sample, must be the script's.
+ */
+static const struct {
+    const char *conf;
+    struct memory mem;
+    const char *rss;
+    uint64_t pages_to_scan; /* the kernel's, before the check */
+} start_cases[] = {
+    {"debian.conf", {16777216, 1000000, 0, 0}, "14000000", 500},
+    {"debian.conf", {16777216, 5000000, 0, 0}, "14000000", 1000},
+    {"debian.conf", {16777216, 10000000, 0, 0}, "", 300},
+    {"custom.conf", {16777216, 1000000, 0, 0}, "14000000", 4900},
+};
+
+START_TEST(test_real_script_start)
+{
+    struct ksm_process guest = {
+        .qemu = true, .has_rss = true, .ksmtuned_counted = true};
+    struct ksm_sample s = {.up = true};
+    char meminfo[] = "/tmp/ksmtuned-meminfo-XXXXXX";
+    char pages_to_scan[32], line[64];
+    FILE *f;
+
+    if (access(SCRIPT, R_OK) != 0) {
+        fprintf(stderr, "skipped: %s is not installed\n", SCRIPT);
+        return;
+    }
+    snprintf(pages_to_scan, sizeof(pages_to_scan), "%llu",
+             (unsigned long long)start_cases[_i].pages_to_scan);
+    f = run_script(start_cases[_i].conf, &start_cases[_i].mem,
+                   start_cases[_i].rss, "-", pages_to_scan, meminfo,
+                   &s.tuner.config);
+    s.present = s.exists = KSM_FIELD_BIT(KSM_PAGES_TO_SCAN);
+    s.value[KSM_PAGES_TO_SCAN].u = start_cases[_i].pages_to_scan;
+    s.proc.opened = s.proc.scanned = true;
+    s.proc.meminfo = meminfo_of(&start_cases[_i].mem);
+    guest.rss_bytes = sum_rss(start_cases[_i].rss) * 1024;
+    s.proc.processes = &guest;
+    s.proc.nprocesses = 1;
+    s.tuner.has_config = true;
+    ksm_sample_derive_ksmtuned(&s);
+    ck_assert(s.ksmtuned.has_next && s.ksmtuned.has_next_pages_to_scan);
+
+    next_line(f, line, sizeof(line));
+    ck_assert_str_eq(line, actions[s.ksmtuned.next.action]);
+    /* The file after the check: written on boost and decay, kept on stop. */
+    ck_assert_int_eq(next_number(f), s.ksmtuned.next_pages_to_scan);
+    next_line(f, line, sizeof(line));
+    ck_assert_int_eq(next_number(f), s.ksmtuned.next.npages);
+    ck_assert_int_eq(next_number(f), s.ksmtuned.next.thres_kb);
+    ck_assert_int_eq(next_number(f), s.ksmtuned.next.free_kb);
+    ck_assert_int_eq(pclose(f), 0);
+    unlink(meminfo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ksmtuned");
@@ -633,6 +740,7 @@ int main(void)
                         sizeof(line_cases) / sizeof(line_cases[0]));
     tcase_add_test(tc, test_joined_lines);
     tcase_add_test(tc, test_nul_byte);
+    tcase_add_test(tc, test_block_assignments);
     suite_add_tcase(s, tc);
     tc = tcase_create("decide");
     tcase_add_loop_test(tc, test_decide, 0,
@@ -647,6 +755,8 @@ int main(void)
     tc = tcase_create("real_script");
     tcase_add_loop_test(tc, test_real_script, 0,
                         sizeof(script_cases) / sizeof(script_cases[0]));
+    tcase_add_loop_test(tc, test_real_script_start, 0,
+                        sizeof(start_cases) / sizeof(start_cases[0]));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

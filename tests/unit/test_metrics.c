@@ -539,7 +539,8 @@ END_TEST
 /*
  * A host of 8 GiB with three listed processes: a guest ksmtuned counts
  * (1 GiB resident), one it does not count (512 MiB), and a process that is
- * no guest; pages_to_scan 100, and ksmtuned's defaults.
+ * no guest; pages_to_scan 100, ksmtuned's defaults, ksmtuned running.  A
+ * test that changes the sample derives ksmtuned's view again with derive().
  */
 static struct ksm_process tuner_procs[3];
 
@@ -570,8 +571,15 @@ static void tuner_sample(struct ksm_sample *s, uint64_t free_kb,
     s->proc.meminfo.kb[KSM_MEMINFO_MEM_FREE] = free_kb;
     s->proc.meminfo.kb[KSM_MEMINFO_BUFFERS] = 0;
     s->proc.meminfo.kb[KSM_MEMINFO_CACHED] = 0;
+    s->proc.ksmtuned_running = true;
     s->tuner.has_config = true;
     ksm_ksmtuned_config_defaults(&s->tuner.config);
+    ksm_sample_derive_ksmtuned(s);
+}
+
+static void derive(struct ksm_sample *s)
+{
+    ksm_sample_derive_ksmtuned(s);
 }
 
 static void assert_i64(const char *name, const struct ksm_sample *s,
@@ -634,6 +642,7 @@ START_TEST(test_ksmtuned_next_check)
     tuner_sample(&s, 2000000, 1048576);
     s.tuner.config.value[KSM_KSMTUNED_THRES_COEF] = 30;
     s.tuner.config.value[KSM_KSMTUNED_NPAGES_BOOST] = 1000;
+    derive(&s);
     assert_i64("ksm_ksmtuned_threshold_bytes", &s,
                INT64_C(8388608) * 30 / 100 * 1024);
     assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=boost");
@@ -642,12 +651,115 @@ START_TEST(test_ksmtuned_next_check)
     /* ps reports whole kB: a part of one is not counted. */
     tuner_sample(&s, 5100000, 1048576);
     tuner_procs[0].rss_bytes += 1023;
+    derive(&s);
     assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
 
     /* Without pages_to_scan only the counter it leaves is unknown. */
     s.present = 0;
+    derive(&s);
     assert_absent("ksm_ksmtuned_next_pages_to_scan", &s);
     assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=stop");
+}
+END_TEST
+
+/* Derives s with ksmtuned running or not; checks the action and the pages. */
+static void assert_next(struct ksm_sample *s, bool running, const char *action,
+                        int64_t pages)
+{
+    s->proc.ksmtuned_running = running;
+    derive(s);
+    assert_chosen("ksm_ksmtuned_next_action", s, 3, action);
+    assert_i64("ksm_ksmtuned_next_pages_to_scan", s, pages);
+}
+
+/*
+ * The script sets npages to 0 when it starts: a ksmtuned that does not run
+ * yet would boost from 0, whatever pages_to_scan holds now.  On stop it
+ * writes no pages_to_scan, which keeps its current value.
+ */
+START_TEST(test_ksmtuned_first_check)
+{
+    struct ksm_sample s;
+
+    /* Boost: 0 + 300, not pages_to_scan 100 + 300. */
+    tuner_sample(&s, 1000000, 1048576);
+    assert_next(&s, false, "action=boost", 300);
+    /* It writes that whether or not pages_to_scan can be read now. */
+    s.present = 0;
+    assert_next(&s, false, "action=boost", 300);
+
+    /* Decay: 0 - 50 clamped to KSM_NPAGES_MIN, not 1000 - 50. */
+    tuner_sample(&s, 5100000, 7340032);
+    s.value[KSM_PAGES_TO_SCAN].u = 1000;
+    assert_next(&s, false, "action=decay", 64);
+    /* While it runs, pages_to_scan stands for its last npages. */
+    assert_next(&s, true, "action=decay", 950);
+
+    /* Stop: pages_to_scan stays as it is, running or not. */
+    tuner_sample(&s, 5100000, 1048576);
+    assert_next(&s, false, "action=stop", 100);
+    s.present = 0;
+    derive(&s);
+    assert_absent("ksm_ksmtuned_next_pages_to_scan", &s);
+}
+END_TEST
+
+/* Sets advisor_mode to text, a line as the kernel prints it. */
+static void set_advisor(struct ksm_sample *s, const char *text)
+{
+    s->present |= KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    s->exists |= KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+    ck_assert_int_eq(ksm_parse_selection(text, strlen(text), &s->advisor_mode),
+                     0);
+}
+
+/*
+ * While the advisor is on, the kernel refuses the script's writes to
+ * pages_to_scan: what the file holds after the check is then not ksmtuned's
+ * to say.  The rest of the prediction stays.
+ */
+START_TEST(test_ksmtuned_advisor_refuses)
+{
+    struct ksm_sample s;
+
+    for (int running = 0; running <= 1; running++) {
+        tuner_sample(&s, 1000000, 1048576);
+        s.proc.ksmtuned_running = running;
+        set_advisor(&s, "none [scan-time]\n");
+        derive(&s);
+        assert_absent("ksm_ksmtuned_next_pages_to_scan", &s);
+        assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=boost");
+        assert_double("ksm_ksmtuned_next_sleep_seconds", &s, 0.02);
+
+        set_advisor(&s, "[none] scan-time\n");
+        derive(&s);
+        assert_i64("ksm_ksmtuned_next_pages_to_scan", &s, running ? 400 : 300);
+
+        /* advisor_mode exists but failed: unknown. */
+        s.present &= ~KSM_FIELD_BIT(KSM_ADVISOR_MODE);
+        derive(&s);
+        assert_absent("ksm_ksmtuned_next_pages_to_scan", &s);
+    }
+}
+END_TEST
+
+/*
+ * The view is derived once per sample: the series report it and compute
+ * nothing, so a change to the sample shows only once it is derived again.
+ */
+START_TEST(test_ksmtuned_view_derived_once)
+{
+    struct ksm_sample s;
+
+    tuner_sample(&s, 5100000, 1048576);
+    tuner_procs[0].rss_bytes *= 2;
+    s.proc.meminfo.kb[KSM_MEMINFO_MEM_FREE] = 1000000;
+    assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=stop");
+    derive(&s);
+    assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(2) << 30);
+    assert_u64("ksm_guest_resident_bytes", &s, UINT64_C(2560) << 20);
+    assert_chosen("ksm_ksmtuned_next_action", &s, 3, "action=boost");
 }
 END_TEST
 
@@ -664,6 +776,7 @@ START_TEST(test_ksmtuned_absent)
     /* No process scan: no sums, no prediction; the settings stay. */
     tuner_sample(&s, 5100000, 1048576);
     s.proc.scanned = false;
+    derive(&s);
     assert_absent("ksm_ksmtuned_committed_bytes", &s);
     assert_absent("ksm_guest_resident_bytes", &s);
     for (size_t i = 0; i < np; i++)
@@ -673,6 +786,7 @@ START_TEST(test_ksmtuned_absent)
     /* No meminfo. */
     tuner_sample(&s, 5100000, 1048576);
     s.proc.meminfo.present = 0;
+    derive(&s);
     for (size_t i = 0; i < np; i++)
         assert_absent(predicted[i], &s);
     assert_u64("ksm_ksmtuned_committed_bytes", &s, UINT64_C(1) << 30);
@@ -680,6 +794,7 @@ START_TEST(test_ksmtuned_absent)
     /* A config file that cannot be read. */
     tuner_sample(&s, 5100000, 1048576);
     s.tuner.has_config = false;
+    derive(&s);
     for (size_t i = 0; i < np; i++)
         assert_absent(predicted[i], &s);
     assert_absent("ksm_ksmtuned_setting", &s);
@@ -688,6 +803,8 @@ START_TEST(test_ksmtuned_absent)
     /* Without KSM, ksmtuned tunes nothing: only the process facts stay. */
     tuner_sample(&s, 5100000, 1048576);
     s.up = false;
+    s.proc.ksmtuned_running = false;
+    derive(&s);
     for (size_t i = 0; i < np; i++)
         assert_absent(predicted[i], &s);
     assert_absent("ksm_ksmtuned_setting", &s);
@@ -698,6 +815,8 @@ START_TEST(test_ksmtuned_absent)
     /* Without procfs nothing of the process is known. */
     tuner_sample(&s, 5100000, 1048576);
     s.proc.opened = false;
+    s.proc.ksmtuned_running = false;
+    derive(&s);
     assert_absent("ksm_ksmtuned_running", &s);
     assert_absent("ksm_tuner", &s);
 }
@@ -743,7 +862,6 @@ START_TEST(test_tuner)
     struct ksm_sample s;
 
     tuner_sample(&s, 5100000, 1048576);
-    s.proc.ksmtuned_running = true;
     assert_chosen("ksm_tuner", &s, 3, "tuner=ksmtuned");
     assert_u64("ksm_ksmtuned_running", &s, 1);
     /* A kernel without advisor_mode has no advisor. */
@@ -792,6 +910,9 @@ static Suite *metrics_suite(void)
 
     tc = tcase_create("ksmtuned");
     tcase_add_test(tc, test_ksmtuned_next_check);
+    tcase_add_test(tc, test_ksmtuned_first_check);
+    tcase_add_test(tc, test_ksmtuned_advisor_refuses);
+    tcase_add_test(tc, test_ksmtuned_view_derived_once);
     tcase_add_test(tc, test_ksmtuned_absent);
     tcase_add_test(tc, test_ksmtuned_settings);
     tcase_add_test(tc, test_tuner);

@@ -728,13 +728,23 @@ START_TEST(test_ksmtuned_config)
     ck_assert_uint_eq(s.tuner.conf_read_errors, 2);
     ck_assert_int_eq(rmdir(path), 0);
 
-    /* Too large to be a config. */
-    memset(big, '#', sizeof(big) - 1);
-    big[sizeof(big) - 1] = '\0';
+    /* Too large to be a config: over 64 KiB, by one byte. */
+    memset(big, '#', sizeof(big));
+    big[65536] = '\n';
+    big[65537] = '\0';
     write_file(root, "ksmtuned.conf", big);
     read_conf(sp, &s);
     ck_assert(!s.tuner.has_config);
     ck_assert_int_eq(s.tuner.conf_error, -EFBIG);
+    ck_assert_uint_eq(s.tuner.conf_read_errors, 3);
+
+    /* Exactly 64 KiB is a config: a comment, then one setting. */
+    memcpy(big + 65536 - 17, "\nKSM_NPAGES_MIN=9", 17);
+    big[65536] = '\0';
+    write_file(root, "ksmtuned.conf", big);
+    read_conf(sp, &s);
+    ck_assert(s.tuner.has_config);
+    ck_assert_int_eq(s.tuner.config.value[KSM_KSMTUNED_NPAGES_MIN], 9);
     ck_assert_uint_eq(s.tuner.conf_read_errors, 3);
 
     /* Readable again. */
@@ -753,15 +763,15 @@ END_TEST
 START_TEST(test_ksmtuned_names)
 {
     for (int i = 0; i < KSM_KSMTUNED_VAR_COUNT; i++) {
+        const char *name = ksm_ksmtuned_var_name((enum ksm_ksmtuned_var)i);
         struct ksm_ksmtuned_config c;
         char line[64];
-        int n =
-            snprintf(line, sizeof(line), "%s=7\n", ksm_ksmtuned_var_names[i]);
+        int n = snprintf(line, sizeof(line), "%s=7\n", name);
 
         ck_assert_int_eq(ksm_ksmtuned_parse_config(line, (size_t)n, &c), 0);
-        ck_assert_msg(c.set == 1u << i && c.value[i] == 7, "%s",
-                      ksm_ksmtuned_var_names[i]);
+        ck_assert_msg(c.set == 1u << i && c.value[i] == 7, "%s", name);
     }
+    ck_assert_ptr_null(ksm_ksmtuned_var_name(KSM_KSMTUNED_VAR_COUNT));
 }
 END_TEST
 

@@ -28,6 +28,12 @@ enum ksm_ksmtuned_var {
     KSM_KSMTUNED_VAR_COUNT
 };
 
+/*
+ * A variable's name as the script reads it, e.g. "KSM_NPAGES_MAX" (static
+ * storage); NULL for a value outside the enum.
+ */
+const char *ksm_ksmtuned_var_name(enum ksm_ksmtuned_var v);
+
 /* Why a line of the config file was left out of the model. */
 enum ksm_ksmtuned_ignored_reason {
     /* A plain assignment to a variable the script does not read. */

@@ -19,21 +19,25 @@ struct ksm_process {
     char comm[KSM_COMM_LEN];  /* valid UTF-8 */
     char vm[KSM_VM_NAME_LEN]; /* QEMU guest name, or "" */
     bool qemu;
-    /* Its KSM figures; the present bits say what this kernel has. */
+    /*
+     * Its KSM figures; the present bits say what this kernel has.  They are
+     * all 0 for a QEMU process whose ksm_stat was refused or is missing:
+     * such a process is listed for its guest figures below.
+     */
     struct ksm_process_figures figures;
     /*
      * For a QEMU process only (all false and 0 otherwise).  Resident memory
      * as ksmtuned sums it (ps -o rss), read at every scan; whether
      * ksmtuned's pgrep pattern counts the process; and the anonymous memory
      * backed by transparent huge pages (smaps_rollup AnonHugePages), read
-     * on a slower cadence and as old as thp_anon_age_seconds.
+     * on a slower cadence and kept in between (docs/metrics.md says how old
+     * it can be).
      */
     bool has_rss;
     bool ksmtuned_counted;
     bool has_thp_anon;
     uint64_t rss_bytes;
     uint64_t thp_anon_bytes;
-    double thp_anon_age_seconds;
 };
 
 /* The procfs files whose failures are counted, by name. */
@@ -99,7 +103,8 @@ struct ksm_procfs_config {
      * Seconds between two reads of one QEMU process's smaps_rollup; 0 means
      * KSM_THP_INTERVAL_DEFAULT, and more than KSM_THP_INTERVAL_MAX counts as
      * that.  Reads are spread over the scans (see docs/metrics.md), and the
-     * value is kept in between with its age.
+     * value is kept in between: it is about one interval plus one scan old
+     * at most while the scans are regular.
      */
     uint64_t thp_interval;
     /* Monotonic nanoseconds for that cadence; NULL means CLOCK_MONOTONIC. */

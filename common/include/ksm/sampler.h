@@ -104,6 +104,8 @@ struct ksm_sample {
     struct ksm_procfs_sample proc;
     /* Debian's ksmtuned config file. */
     struct ksm_tuner_sample tuner;
+    /* ksmtuned's view and next check, derived from all of the above. */
+    struct ksm_ksmtuned_view ksmtuned;
 };
 
 /* Nanoseconds from some fixed point; must never go backwards. */
@@ -165,6 +167,14 @@ int ksm_sampler_new(const struct ksm_sampler_config *config,
  * both cases.
  */
 int ksm_sampler_read(struct ksm_sampler *sampler, struct ksm_sample *sample);
+
+/*
+ * Derives s->ksmtuned from the rest of *s: the sums over the listed
+ * processes and the prediction of ksmtuned's next check.
+ * ksm_sampler_read() calls it last; a sample put together by other means
+ * calls it once its other members are set.
+ */
+void ksm_sample_derive_ksmtuned(struct ksm_sample *s);
 
 /* Closes every file and frees the sampler.  NULL is allowed. */
 void ksm_sampler_free(struct ksm_sampler *sampler);

@@ -9,9 +9,6 @@
 
 #include "ksm/ksmtuned.h"
 
-/* Each variable's name as the script reads it, e.g. "KSM_NPAGES_MAX". */
-extern const char *const ksm_ksmtuned_var_names[KSM_KSMTUNED_VAR_COUNT];
-
 /* A reason in words for logs, e.g. "shell code" (static storage). */
 const char *ksm_ksmtuned_reason_name(enum ksm_ksmtuned_ignored_reason r);
 
@@ -31,6 +28,30 @@ struct ksm_tuner_sample {
     /* Failed reads since the start. */
     uint64_t conf_read_errors;
     struct ksm_ksmtuned_config config;
+};
+
+/*
+ * What ksmtuned sees and will do, derived once per sample from the other
+ * parts of struct ksm_sample (ksm_sample_derive_ksmtuned() in sampler.h),
+ * so that the series only report it.
+ */
+struct ksm_ksmtuned_view {
+    /* The processes were scanned, so both sums below are known. */
+    bool has_committed;
+    /* The resident memory (whole kB) of the processes its pgrep counts. */
+    uint64_t committed_bytes;
+    /* The same of every listed QEMU process, for comparison. */
+    uint64_t guest_resident_bytes;
+    /* Its next check is known: KSM is up, config, meminfo and sums known. */
+    bool has_next;
+    struct ksm_ksmtuned_decision next;
+    /*
+     * pages_to_scan after that check, when known: what it writes on boost
+     * or decay, the unchanged file on stop.  Unknown while the kernel's
+     * advisor refuses the script's writes to it.
+     */
+    bool has_next_pages_to_scan;
+    int64_t next_pages_to_scan;
 };
 
 struct ksm_tuner_conf;
