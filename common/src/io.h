@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /*
  * Reads a whole small file from offset 0 into buf, retrying on EINTR, so
@@ -34,5 +35,12 @@ bool ksm_file_gone(int err);
  * doubled slash in log messages.
  */
 char *ksm_path_join(const char *root, const char *sub);
+
+/* Whether two file times (stat's st_mtim, st_ctim) are the same instant. */
+static inline bool ksm_same_time(const struct timespec *a,
+                                 const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
 
 #endif

@@ -313,11 +313,6 @@ static int read_fields(struct ksm_sampler *s, struct ksm_sample *out)
     return gone;
 }
 
-static bool same_time(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
 /*
  * True when the open directory has been removed, or entries were added,
  * removed or renamed in it since it was opened.  Regular file systems keep
@@ -330,8 +325,8 @@ static bool dir_changed(const struct ksm_sampler *s)
     struct stat st;
 
     return fstat(s->dirfd, &st) != 0 || st.st_nlink == 0 ||
-           !same_time(&st.st_mtim, &s->dir_mtime) ||
-           !same_time(&st.st_ctim, &s->dir_ctime);
+           !ksm_same_time(&st.st_mtim, &s->dir_mtime) ||
+           !ksm_same_time(&st.st_ctim, &s->dir_ctime);
 }
 
 /*

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
+
 /* Debian's file has 478 bytes: a larger one than this is no config. */
 #define CONF_MAX 65536
 
@@ -69,44 +71,13 @@ const char *ksm_tuner_conf_path(const struct ksm_tuner_conf *c)
     return c ? c->path : NULL;
 }
 
-static bool same_time(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
 /* Whether two stat results describe the same, unchanged file. */
 static bool same_file(const struct stat *a, const struct stat *b)
 {
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-           a->st_size == b->st_size && same_time(&a->st_mtim, &b->st_mtim) &&
-           same_time(&a->st_ctim, &b->st_ctim);
-}
-
-/*
- * Reads all of fd into buf, which has room for max + 1 bytes; -EFBIG when
- * the file holds more than max.  The extra byte tells a file of exactly max
- * bytes, which fits, from a longer one.
- */
-static int read_all(int fd, char *buf, size_t max, size_t *len)
-{
-    const size_t cap = max + 1;
-    size_t n = 0;
-
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - n);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n == cap)
-            return -EFBIG;
-    }
-    *len = n;
-    return 0;
+           a->st_size == b->st_size &&
+           ksm_same_time(&a->st_mtim, &b->st_mtim) &&
+           ksm_same_time(&a->st_ctim, &b->st_ctim);
 }
 
 /*
@@ -126,7 +97,14 @@ static int load(struct ksm_tuner_conf *c)
         err = -errno;
         goto out_free;
     }
-    err = fstat(fd, &c->id) != 0 ? -errno : read_all(fd, buf, CONF_MAX, &n);
+    /*
+     * One byte more than the limit tells a file of exactly CONF_MAX bytes,
+     * which fits, from a longer one (ksm_read_fd() says -EOVERFLOW).
+     */
+    err = fstat(fd, &c->id) != 0 ? -errno
+                                 : ksm_read_fd(fd, buf, CONF_MAX + 1, &n);
+    if (err == -EOVERFLOW)
+        err = -EFBIG;
     if (err == 0)
         err = ksm_ksmtuned_parse_config(buf, n, &c->config);
     close(fd);
