@@ -183,6 +183,36 @@ KSM_SERIES_FN(ksm_series_estimated_full_scan)
     return emit_double(m, emit, ctx, ratio(sum.approx, speed));
 }
 
+int derive_full_scan_seconds(const struct ksm_sample *s, double *out)
+{
+    struct page_sum sum;
+    double speed, t;
+
+    if (s->has_full_scan_duration) {
+        *out = s->full_scan_duration_seconds;
+        return 0;
+    }
+    if (scan_speed(s, &speed) != 0 || sum_pages(s, &sum) != 0)
+        return -ENOENT;
+    t = ratio(sum.approx, speed);
+    if (t != t || t > 1e300)
+        return -ENOENT;
+    *out = t;
+    return 0;
+}
+
+int derive_saved_bytes(const struct ksm_sample *s, double *out)
+{
+    double zero;
+
+    if (!has(s, KSM_PAGES_SHARING))
+        return -ENOENT;
+    zero = has(s, KSM_ZERO_PAGES) ? (double)s->value[KSM_ZERO_PAGES].i : 0;
+    *out =
+        ((double)s->value[KSM_PAGES_SHARING].u + zero) * (double)s->page_size;
+    return 0;
+}
+
 size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
                              const struct ksm_selection *sel, ksm_emit_fn emit,
                              void *ctx)
@@ -424,4 +454,36 @@ double ksm_value_to_double(const struct ksm_value *v)
         break;
     }
     return v->d;
+}
+
+KSM_SERIES_FN(ksm_series_finding)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < KSM_FINDING_COUNT; i++) {
+        const struct ksm_finding_state *st = &s->verdict.findings[i];
+        struct ksm_label l = {"finding", ksm_findings[i].id};
+
+        if (!st->known)
+            continue;
+        emit(ctx, m, &l, 1,
+             &(struct ksm_value){.kind = KSM_VALUE_U64, .u = st->active});
+        n++;
+    }
+    return n;
+}
+
+KSM_SERIES_FN(ksm_series_verdict)
+{
+    /* Without the KSM directory only ksm_up speaks, as for every row. */
+    if (!s->up)
+        return 0;
+    for (int i = 0; i < KSM_VERDICT_COUNT; i++) {
+        struct ksm_label l = {"verdict", ksm_verdict_names[i]};
+
+        emit(ctx, m, &l, 1,
+             &(struct ksm_value){.kind = KSM_VALUE_U64,
+                                 .u = (int)s->verdict.kind == i});
+    }
+    return KSM_VERDICT_COUNT;
 }

@@ -37,6 +37,15 @@ size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
                              const struct ksm_selection *sel, ksm_emit_fn emit,
                              void *ctx);
 
+/*
+ * The figures the findings and the report need as plain doubles; each
+ * returns 0 and the figure, or -ENOENT when a source is absent.  A full
+ * scan's duration is the measured one when known, else the estimate of
+ * ksm_scan_estimated_full_scan_seconds (docs/metrics.md).
+ */
+int derive_full_scan_seconds(const struct ksm_sample *s, double *out);
+int derive_saved_bytes(const struct ksm_sample *s, double *out);
+
 /* Derived from the files of <sysfs>/kernel/mm/ksm. */
 KSM_SERIES_FN(ksm_series_saved_bytes);
 KSM_SERIES_FN(ksm_series_sharing_ratio);
@@ -85,5 +94,9 @@ KSM_SERIES_FN(ksm_series_ksmtuned_next_action);
 KSM_SERIES_FN(ksm_series_ksmtuned_next_pages);
 KSM_SERIES_FN(ksm_series_ksmtuned_next_sleep);
 KSM_SERIES_FN(ksm_series_tuner);
+
+/* The verdict and its findings (findings.c judges them). */
+KSM_SERIES_FN(ksm_series_verdict);
+KSM_SERIES_FN(ksm_series_finding);
 
 #endif

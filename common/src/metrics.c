@@ -634,6 +634,26 @@ const struct ksm_metric ksm_metrics[] = {
         .collectd_instance = "ksmtuned_next_sleep",
         .series = ksm_series_ksmtuned_next_sleep,
     },
+
+    /* The verdict and the findings behind it (docs/findings.md). */
+    {
+        .name = "ksm_verdict",
+        .help = "Whether KSM pays on this host (unknown, off, idle, pays, "
+                "could_pay_more, does_not_pay): 1 for the one.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "verdict",
+        .series = ksm_series_verdict,
+    },
+    {
+        .name = "ksm_finding",
+        .help = "1 while a finding of docs/findings.md holds, 0 while it "
+                "does not; absent while its sources are.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "finding",
+        .series = ksm_series_finding,
+    },
 };
 
 const size_t ksm_metrics_count = sizeof(ksm_metrics) / sizeof(ksm_metrics[0]);

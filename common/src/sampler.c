@@ -11,6 +11,7 @@
 
 #include "io.h"
 #include "ksm/clock.h"
+#include "rates.h"
 
 #define KSM_SUBDIR "/kernel/mm/ksm"
 
@@ -89,6 +90,7 @@ struct ksm_sampler {
     /* The duration derived from the last two advances, if any. */
     bool have_duration;
     double duration_seconds;
+    struct ksm_rate_tracker rates;
 };
 
 static void close_files(struct ksm_sampler *s)
@@ -410,7 +412,9 @@ int ksm_sampler_read(struct ksm_sampler *s, struct ksm_sample *out)
         track_full_scans(s, out);
     }
     memcpy(out->read_errors, s->read_errors, sizeof(out->read_errors));
+    ksm_rates_update(&s->rates, out);
     /* Once per sample, rather than in each series that reports it. */
     ksm_sample_derive_ksmtuned(out);
+    ksm_sample_judge(out);
     return err;
 }

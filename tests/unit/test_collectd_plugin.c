@@ -144,6 +144,12 @@ static int count_logged(const char *needle)
 #define KSMTUNED_SERIES     (8 + 1)
 #define KSMTUNED_CONF(name) KSM_FIXTURES_DIR "/../ksmtuned/" name
 
+/*
+ * The verdict's 6 series, and the findings that need neither procfs nor an
+ * earlier reading: negative_profit, unshared and numa.
+ */
+#define VERDICT_SERIES (6 + 3)
+
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(test_typical_identifiers)
@@ -177,6 +183,15 @@ START_TEST(test_typical_identifiers)
     assert_gauge("gauge", "advisor_mode-scan-time", 0);
     assert_derive("errors", "pages_shared", 0);
     ck_assert_ptr_null(find("gauge", "up"));
+    /*
+     * The typical host saves 770 MiB for 17 MiB of rmap_items; merging
+     * across its 2 nodes is a fact, not a warning.
+     */
+    assert_gauge("gauge", "verdict-pays", 1);
+    assert_gauge("gauge", "verdict-could_pay_more", 0);
+    assert_gauge("gauge", "finding-numa", 1);
+    assert_gauge("gauge", "finding-negative_profit", 0);
+    ck_assert_ptr_null(find("gauge", "finding-thp_guests"));
 
     /* One value each, all under plugin ksm, no identifier twice. */
     for (int i = 0; i < nvalues; i++) {
@@ -191,9 +206,11 @@ START_TEST(test_typical_identifiers)
     }
     /*
      * 24 files (advisor_mode gives 2), 6 derived, 24 error counters; and
-     * HOST_SERIES of the host beside KSM, and KSMTUNED_SERIES.
+     * HOST_SERIES of the host beside KSM, KSMTUNED_SERIES and
+     * VERDICT_SERIES.
      */
-    ck_assert_int_eq(nvalues, 25 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES);
+    ck_assert_int_eq(nvalues, 25 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES +
+                                  VERDICT_SERIES);
     unload();
 }
 END_TEST
@@ -215,7 +232,8 @@ START_TEST(test_no_tunables)
     ck_assert_ptr_null(find("gauge", "advisor_mode-none"));
     assert_gauge("vmpage_number", "sharing", 196608);
     /* 11 statistics, 5 derived, 24 error counters: 14 tunable series gone. */
-    ck_assert_int_eq(nvalues, 11 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES);
+    ck_assert_int_eq(nvalues, 11 + 5 + 24 + HOST_SERIES + KSMTUNED_SERIES +
+                                  VERDICT_SERIES);
     unload();
 }
 END_TEST

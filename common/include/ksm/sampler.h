@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ksm/findings.h"
 #include "ksm/host.h"
 #include "ksm/parse.h"
 #include "ksm/procfs.h"
@@ -58,6 +59,23 @@ extern const enum ksm_field_format ksm_field_formats[KSM_FIELD_COUNT];
 #define KSM_FIELD_BIT(f) (UINT32_C(1) << (f))
 
 /*
+ * Rates of the cost counters, over the time since an earlier reading of the
+ * same sampler that is at least KSM_RATE_MIN_WINDOW_NS older.  A reading
+ * closer than that to the last one (a second scraper) keeps the last rates,
+ * so every reader sees rates over a window of at least that length.
+ */
+struct ksm_rates {
+    bool has;              /* a window exists: the members below are set */
+    double window_seconds; /* the window's length */
+    bool has_ksmd_cpu;
+    double ksmd_cpu_share; /* ksmd's CPU seconds per second */
+    bool has_cow;
+    double cow_per_second; /* vmstat cow_ksm per second */
+};
+
+#define KSM_RATE_MIN_WINDOW_NS 1000000000ull
+
+/*
  * One reading of the KSM directory.  A plain value the caller owns; the
  * sampler fills all of it on every read.
  */
@@ -106,6 +124,10 @@ struct ksm_sample {
     struct ksm_tuner_sample tuner;
     /* ksmtuned's view and next check, derived from all of the above. */
     struct ksm_ksmtuned_view ksmtuned;
+    /* The cost counters' rates (sampler state: needs an earlier reading). */
+    struct ksm_rates rates;
+    /* The findings, judged on all of the above. */
+    struct ksm_verdict verdict;
 };
 
 /* Nanoseconds from some fixed point; must never go backwards. */
