@@ -63,7 +63,7 @@ static int detail_costs(const struct ksm_sample *s, enum ksm_finding_id id,
                         s->rates.cow_per_second, st->value * 100,
                         st->limit * 100);
     default:
-        return snprintf(buf, size, "%d memory nodes", (int)st->value);
+        return snprintf(buf, size, "%.0f memory nodes", st->value);
     }
 }
 

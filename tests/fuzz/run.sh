@@ -14,7 +14,7 @@ cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
     cmake --build "$build" -j "$(nproc)" >>"$build.log" 2>&1 ||
     { tail -30 "$build.log"; echo "fuzz: 0 passed, 1 failed"; exit 1; }
 pass=0 fail=0
-for name in numbers procfs ksmtuned webconfig http_headers; do
+for name in numbers procfs ksmtuned findings webconfig http_headers; do
     work=$(mktemp -d)
     cp -r "$here/corpus/$name/." "$work/"
     out=$("$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -max_len=4096 \
