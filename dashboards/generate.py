@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Writes the Grafana dashboards of this directory from one description.
+"""Writes the Grafana dashboards and the alert rules of this directory from
+one description, and from the findings catalogue of common/src/.
 
-Run it after changing a panel: `python3 dashboards/generate.py`.  The test
-suite checks that the committed JSON is what this script writes.
+Run it after changing a panel or a finding: `make dashboards` prints the
+catalogue with the findings_catalogue tool, then runs
+`dashboards/generate.py --catalogue FINDINGS.json [OUTPUT_DIR]`.  The test
+suite checks that the committed files are what this script writes.
 """
+import argparse
 import json
 import os
 import sys
+
+# Importing the module beside this script must leave no __pycache__ in the
+# source tree.
+sys.dont_write_bytecode = True
+import findings  # noqa: E402
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'job=~"$job",instance=~"$instance"'
@@ -176,10 +185,12 @@ YES_NO = [{"type": "value", "options": {
     "0": {"text": "no", "index": 0}, "1": {"text": "yes", "index": 1}}}]
 
 
-def overview():
+def overview(catalogue):
     b = Board()
     m = lambda name: "%s{%s}" % (name, SEL)  # noqa: E731
 
+    findings.why_row(b, catalogue, m("ksm_verdict"), m("ksm_finding"),
+                     stat_options())
     b.row("Verdict: does KSM pay?")
     b.add("stat", "Memory saved", [("sum(%s)" % m("ksm_saved_bytes"), "")],
           "bytes", w=4, options=stat_options(),
@@ -339,13 +350,21 @@ def overview():
         "VMs (ksm_exporter).", b.panels, "ksm_up")
 
 
-def collectd():
+def collectd(catalogue):
     b = Board()
     sel = 'job=~"$job",instance=~"$instance"'
 
     def c(kind, inst, extra=""):
         return 'collectd_ksm_%s{%s,ksm="%s"%s}' % (kind, sel, inst, extra)
 
+    def labelled(name):
+        # The series of ksm_NAME{NAME="x"}: type instance "NAME-x", which
+        # write_prometheus puts in label "ksm"; copied back to label NAME.
+        return ('label_replace(collectd_ksm_gauge{%s,ksm=~"%s-.+"}, "%s", '
+                '"$1", "ksm", "%s-(.+)")' % (sel, name, name, name))
+
+    findings.why_row(b, catalogue, labelled("verdict"), labelled("finding"),
+                     stat_options())
     cpu = "collectd_ksm_total_time_in_ms_total{%s,ksm=\"ksmd\"}" % sel
     b.row("Verdict: does KSM pay?")
     b.add("stat", "Memory saved", [("sum(%s)" % c("bytes", "saved"), "")],
@@ -403,12 +422,24 @@ def collectd():
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else here
-    for name, board in (("ksm-overview.json", overview()),
-                        ("ksm-collectd.json", collectd())):
-        with open(os.path.join(out, name), "w") as f:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--catalogue", required=True, metavar="JSON",
+                        help="the findings catalogue, as the "
+                        "findings_catalogue tool prints it")
+    parser.add_argument("out", nargs="?", default=here, metavar="OUTPUT_DIR",
+                        help="where to write (default: %(default)s)")
+    args = parser.parse_args()
+    try:
+        catalogue = findings.load(args.catalogue)
+    except (OSError, ValueError) as e:
+        sys.exit("generate.py: %s" % e)
+    for name, board in (("ksm-overview.json", overview(catalogue)),
+                        ("ksm-collectd.json", collectd(catalogue))):
+        with open(os.path.join(args.out, name), "w") as f:
             json.dump(board, f, indent=2, sort_keys=True)
             f.write("\n")
+    with open(os.path.join(args.out, "ksm-alerts.yml"), "w") as f:
+        f.write(findings.alert_rules(catalogue))
 
 
 if __name__ == "__main__":

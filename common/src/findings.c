@@ -31,10 +31,10 @@ static double field(const struct ksm_sample *s, enum ksm_field f)
 /* The QEMU processes by what they said of KSM, and their memory. */
 struct guest_sums {
     uint64_t mergeable; /* ksm_mergeable yes */
-    uint64_t merging;   /* with merging pages */
+    uint64_t may_merge; /* not opted out: mergeable, or with merging pages */
     uint64_t opted_out; /* ksm_mergeable no */
     uint64_t thp_guests;
-    double thp_bytes; /* of those that may merge, with THP and RSS known */
+    double thp_bytes; /* of those not opted out, with THP and RSS known */
     double thp_rss;
     uint64_t uncounted; /* with RSS that ksmtuned's pgrep misses */
 };
@@ -48,13 +48,14 @@ static void sum_guests(const struct ksm_sample *s, struct guest_sums *g)
         const bool has_mergeable = f->present & (1u << KSM_PROC_MERGEABLE);
         const bool opted_out =
             has_mergeable && f->value[KSM_PROC_MERGEABLE] == 0;
+        const bool merging = (f->present & (1u << KSM_PROC_MERGING_PAGES)) &&
+                             f->value[KSM_PROC_MERGING_PAGES] > 0;
 
         if (!p->qemu)
             continue;
         g->mergeable += has_mergeable && !opted_out;
+        g->may_merge += !opted_out && (has_mergeable || merging);
         g->opted_out += opted_out;
-        g->merging += (f->present & (1u << KSM_PROC_MERGING_PAGES)) &&
-                      f->value[KSM_PROC_MERGING_PAGES] > 0;
         g->uncounted += p->has_rss && !p->ksmtuned_counted;
         if (!opted_out && p->has_thp_anon && p->has_rss && p->rss_bytes > 0) {
             g->thp_guests++;
@@ -64,7 +65,7 @@ static void sum_guests(const struct ksm_sample *s, struct guest_sums *g)
     }
 }
 
-/* Sets *st as judged: active when value >= limit (or <= with below). */
+/* Marks *st judged, with the figure, the threshold and the outcome. */
 static void judge(struct ksm_finding_state *st, double value, double limit,
                   bool active)
 {
@@ -89,23 +90,25 @@ static void judge_guests(const struct ksm_sample *s, const struct guest_sums *g,
               g->thp_bytes >= limit * g->thp_rss);
     st->count = g->thp_guests;
 
+    /* Whether ksmtuned runs is known wherever procfs could be opened. */
     st = &out[KSM_FINDING_KSMTUNED_BLIND];
     limit = ksm_findings[KSM_FINDING_KSMTUNED_BLIND].limit;
-    if (tuned && v->has_committed && v->guest_resident_bytes > 0)
+    if (s->proc.opened && v->has_committed && v->guest_resident_bytes > 0)
         judge(st, (double)v->committed_bytes / (double)v->guest_resident_bytes,
               limit,
-              (double)v->committed_bytes <
-                  limit * (double)v->guest_resident_bytes);
-    else if (tuned && v->has_committed)
+              tuned && (double)v->committed_bytes <
+                           limit * (double)v->guest_resident_bytes);
+    else if (s->proc.opened && v->has_committed)
         judge(st, 1, limit, false);
     st->count = g->uncounted;
 
     st = &out[KSM_FINDING_KSMTUNED_STOPS];
-    if (tuned && v->has_next)
-        judge(st, (double)(g->mergeable + g->merging),
+    if (s->proc.opened && (!tuned || v->has_next))
+        judge(st, (double)g->may_merge,
               ksm_findings[KSM_FINDING_KSMTUNED_STOPS].limit,
-              v->next.action == KSM_KSMTUNED_STOP && g->mergeable > 0);
-    st->count = g->mergeable;
+              tuned && v->next.action == KSM_KSMTUNED_STOP &&
+                  g->may_merge > 0);
+    st->count = g->may_merge;
 
     st = &out[KSM_FINDING_KSM_OFF];
     if (has(s, KSM_RUN) && s->proc.scanned)
@@ -117,71 +120,8 @@ static void judge_guests(const struct ksm_sample *s, const struct guest_sums *g,
     if (s->proc.scanned)
         judge(st, (double)g->opted_out,
               ksm_findings[KSM_FINDING_OPTED_OUT].limit,
-              g->opted_out > 0 && g->mergeable + g->merging > 0);
+              g->opted_out > 0 && g->may_merge > 0);
     st->count = g->opted_out;
-}
-
-static void judge_costs(const struct ksm_sample *s,
-                        struct ksm_finding_state *out)
-{
-    const struct ksm_rates *r = &s->rates;
-    const struct ksm_finding_def *d;
-    double saved, sharing, merged, scan;
-
-    d = &ksm_findings[KSM_FINDING_NEGATIVE_PROFIT];
-    if (has(s, KSM_GENERAL_PROFIT))
-        judge(&out[KSM_FINDING_NEGATIVE_PROFIT], field(s, KSM_GENERAL_PROFIT),
-              d->limit, field(s, KSM_GENERAL_PROFIT) < d->limit);
-
-    d = &ksm_findings[KSM_FINDING_KSMD_CPU];
-    if (r->has_ksmd_cpu && derive_saved_bytes(s, &saved) == 0)
-        judge(&out[KSM_FINDING_KSMD_CPU], saved, d->limit * r->ksmd_cpu_share,
-              r->ksmd_cpu_share >= d->floor &&
-                  saved < d->limit * r->ksmd_cpu_share);
-
-    if (!has(s, KSM_PAGES_SHARING) || !has(s, KSM_PAGES_SHARED))
-        return;
-    sharing = field(s, KSM_PAGES_SHARING);
-    merged = sharing + field(s, KSM_PAGES_SHARED);
-
-    d = &ksm_findings[KSM_FINDING_UNSHARED];
-    if (running(s) && has(s, KSM_PAGES_UNSHARED)) {
-        double unshared = field(s, KSM_PAGES_UNSHARED);
-
-        judge(&out[KSM_FINDING_UNSHARED],
-              sharing > 0 ? unshared / sharing : unshared, d->limit,
-              unshared >= d->floor && unshared > d->limit * sharing);
-    }
-
-    d = &ksm_findings[KSM_FINDING_COW];
-    if (r->has_cow)
-        judge(&out[KSM_FINDING_COW],
-              sharing > 0 ? r->cow_per_second * 60 / sharing : 0, d->limit,
-              r->cow_per_second >= d->floor &&
-                  r->cow_per_second * 60 >= d->limit * sharing);
-
-    d = &ksm_findings[KSM_FINDING_SCAN_SLOW];
-    if (running(s) && r->has_cow && merged > 0 &&
-        derive_full_scan_seconds(s, &scan) == 0)
-        judge(&out[KSM_FINDING_SCAN_SLOW], r->cow_per_second * scan / merged,
-              d->limit, r->cow_per_second * scan >= d->limit * merged);
-}
-
-static void judge_numa(const struct ksm_sample *s,
-                       struct ksm_finding_state *out)
-{
-    const uint32_t nodes = 1u << KSM_HOST_NODE_MEMORY;
-    double n;
-
-    if (!(s->host.present & nodes))
-        return;
-    n = (double)s->host.memory_nodes;
-    /* A kernel without NUMA has no merge_across_nodes: nothing to judge. */
-    judge(&out[KSM_FINDING_NUMA], n, ksm_findings[KSM_FINDING_NUMA].limit,
-          n >= ksm_findings[KSM_FINDING_NUMA].limit &&
-              has(s, KSM_MERGE_ACROSS_NODES) &&
-              s->value[KSM_MERGE_ACROSS_NODES].u == 1 &&
-              has(s, KSM_PAGES_SHARING) && s->value[KSM_PAGES_SHARING].u > 0);
 }
 
 /*
@@ -204,6 +144,82 @@ static bool net_profit(const struct ksm_sample *s, double *out)
                  field(s, KSM_PAGES_UNSHARED) + field(s, KSM_PAGES_VOLATILE)) *
                     (double)s->rmap_item_size;
     return true;
+}
+
+static void judge_costs(const struct ksm_sample *s,
+                        struct ksm_finding_state *out)
+{
+    const struct ksm_rates *r = &s->rates;
+    const struct ksm_finding_def *d;
+    double profit, saved;
+
+    d = &ksm_findings[KSM_FINDING_NEGATIVE_PROFIT];
+    if (net_profit(s, &profit))
+        judge(&out[KSM_FINDING_NEGATIVE_PROFIT], profit, d->limit,
+              profit < d->limit);
+
+    d = &ksm_findings[KSM_FINDING_KSMD_CPU];
+    if (r->has_ksmd_cpu && derive_saved_bytes(s, &saved) == 0)
+        judge(&out[KSM_FINDING_KSMD_CPU], saved, d->limit * r->ksmd_cpu_share,
+              r->ksmd_cpu_share >= d->floor &&
+                  saved < d->limit * r->ksmd_cpu_share);
+}
+
+/* The findings of pages that do not merge, or do not stay merged. */
+static void judge_churn(const struct ksm_sample *s,
+                        struct ksm_finding_state *out)
+{
+    const struct ksm_rates *r = &s->rates;
+    const struct ksm_finding_def *d;
+    double sharing, unshared, merged, scan;
+
+    if (!has(s, KSM_PAGES_SHARING))
+        return;
+    sharing = field(s, KSM_PAGES_SHARING);
+
+    d = &ksm_findings[KSM_FINDING_UNSHARED];
+    if (has(s, KSM_RUN) && has(s, KSM_PAGES_UNSHARED)) {
+        unshared = field(s, KSM_PAGES_UNSHARED);
+        judge(&out[KSM_FINDING_UNSHARED],
+              sharing > 0 ? unshared / sharing : unshared, d->limit,
+              running(s) && unshared >= d->floor &&
+                  unshared > d->limit * sharing);
+    }
+
+    /* With nothing shared there is nothing left to lose. */
+    d = &ksm_findings[KSM_FINDING_COW];
+    if (r->has_cow)
+        judge(&out[KSM_FINDING_COW],
+              sharing > 0 ? r->cow_per_second * 60 / sharing : 0, d->limit,
+              sharing > 0 && r->cow_per_second >= d->floor &&
+                  r->cow_per_second * 60 >= d->limit * sharing);
+
+    d = &ksm_findings[KSM_FINDING_SCAN_SLOW];
+    if (!has(s, KSM_RUN) || !has(s, KSM_PAGES_SHARED) || !r->has_cow ||
+        derive_full_scan_seconds(s, &scan) != 0)
+        return;
+    merged = sharing + field(s, KSM_PAGES_SHARED);
+    judge(&out[KSM_FINDING_SCAN_SLOW],
+          merged > 0 ? r->cow_per_second * scan / merged : 0, d->limit,
+          running(s) && merged > 0 &&
+              r->cow_per_second * scan >= d->limit * merged);
+}
+
+static void judge_numa(const struct ksm_sample *s,
+                       struct ksm_finding_state *out)
+{
+    const uint32_t nodes = 1u << KSM_HOST_NODE_MEMORY;
+    double n;
+
+    if (!(s->host.present & nodes))
+        return;
+    n = (double)s->host.memory_nodes;
+    /* A kernel without NUMA has no merge_across_nodes: nothing to judge. */
+    judge(&out[KSM_FINDING_NUMA], n, ksm_findings[KSM_FINDING_NUMA].limit,
+          n >= ksm_findings[KSM_FINDING_NUMA].limit &&
+              has(s, KSM_MERGE_ACROSS_NODES) &&
+              s->value[KSM_MERGE_ACROSS_NODES].u == 1 &&
+              has(s, KSM_PAGES_SHARING) && s->value[KSM_PAGES_SHARING].u > 0);
 }
 
 static enum ksm_verdict_kind verdict_of(const struct ksm_sample *s,
@@ -233,6 +249,7 @@ void ksm_sample_judge(struct ksm_sample *s)
         sum_guests(s, &g);
         judge_guests(s, &g, v->findings);
         judge_costs(s, v->findings);
+        judge_churn(s, v->findings);
         judge_numa(s, v->findings);
     }
     for (int i = 0; i < KSM_FINDING_COUNT; i++) {

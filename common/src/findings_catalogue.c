@@ -118,8 +118,10 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
                       "pages). If none explains it, the guests' memory does "
                       "not repeat: `echo 2 > /sys/kernel/mm/ksm/run` unmerges "
                       "everything and frees KSM's metadata.",
-            .rule = "Active when general_profit is below 0 bytes (the "
-                    "kernel's own account).",
+            .rule = "Active when the net profit is below 0 bytes: the "
+                    "kernel's own general_profit, or on kernels without it "
+                    "the memory saved minus the rmap_items, as the kernel "
+                    "computes general_profit.",
             .limit = 0,
         },
     [KSM_FINDING_KSMD_CPU] =
@@ -199,9 +201,10 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
                       "falling and opt them out (mem-merge=off, "
                       "<nosharepages/>), or scan more slowly so that only "
                       "pages that stay unchanged merge.",
-            .rule = "Active when copy-on-write breaks of merged pages per "
-                    "minute reach 5% of pages_sharing, and at least 1 per "
-                    "second. Both are this project's choice.",
+            .rule = "Active while pages are shared and copy-on-write "
+                    "breaks of merged pages per minute reach 5% of "
+                    "pages_sharing, and at least 1 per second. Both are this "
+                    "project's choice.",
             .limit = 0.05,
             .floor = 1,
         },

@@ -8,25 +8,25 @@
 
 int ksm_format_bytes(double bytes, char *buf, size_t size)
 {
-    static const char *const units[] = {"B",   "KiB", "MiB", "GiB",
-                                        "TiB", "PiB", "EiB"};
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB",
+                                        "PiB", "EiB"};
+    const size_t last = sizeof(units) / sizeof(units[0]) - 1;
     double a = fabs(bytes);
     size_t u = 0;
+    int digits;
 
-    if (a != a)
+    if (!isfinite(bytes))
         return snprintf(buf, size, "unknown");
-    while (a >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    /* The unit of the figure as rounded: 1023.9 KiB prints 1.00 MiB. */
+    while (u < last && a >= 1023.5) {
         a /= 1024;
         bytes /= 1024;
         u++;
     }
     if (u == 0)
         return snprintf(buf, size, "%.0f B", bytes);
-    return snprintf(buf, size, "%.*f %s",
-                    a < 10    ? 2
-                    : a < 100 ? 1
-                              : 0,
-                    bytes, units[u]);
+    digits = a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
+    return snprintf(buf, size, "%.*f %s", digits, bytes, units[u]);
 }
 
 static int detail_costs(const struct ksm_sample *s, enum ksm_finding_id id,

@@ -116,7 +116,8 @@ int ksm_finding_detail(const struct ksm_sample *s, enum ksm_finding_id id,
 
 /*
  * Writes bytes in binary units with three significant digits into buf, e.g.
- * "1.50 GiB", "-7.80 MiB", "512 B".  Returns what snprintf() returns.
+ * "1.50 GiB", "-7.80 MiB", "512 B"; "unknown" for NaN or an infinity.
+ * Returns what snprintf() returns.
  */
 int ksm_format_bytes(double bytes, char *buf, size_t size);
 
