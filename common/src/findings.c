@@ -106,8 +106,7 @@ static void judge_guests(const struct ksm_sample *s, const struct guest_sums *g,
     if (s->proc.opened && (!tuned || v->has_next))
         judge(st, (double)g->may_merge,
               ksm_findings[KSM_FINDING_KSMTUNED_STOPS].limit,
-              tuned && v->next.action == KSM_KSMTUNED_STOP &&
-                  g->may_merge > 0);
+              tuned && v->next.action == KSM_KSMTUNED_STOP && g->may_merge > 0);
     st->count = g->may_merge;
 
     st = &out[KSM_FINDING_KSM_OFF];
