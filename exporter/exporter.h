@@ -25,6 +25,9 @@ struct exporter_config {
     uint64_t thp_interval;       /* seconds; 0 means the default */
     const char *ksmtuned_config; /* --path.ksmtuned-config */
     const char *web_config_path; /* --web.config.file, or NULL */
+    bool report;                 /* --report: one report, no server */
+    uint64_t report_interval;    /* --report.interval, seconds */
+    bool report_json;            /* --report.format=json */
     const char *version;
     const char *revision;
     struct logger log;
@@ -62,6 +65,10 @@ struct exporter {
  * errno (logged) with everything created so far released.
  */
 int exporter_init(struct exporter *e, const struct exporter_config *cfg);
+
+/* The sampler's config as cfg's flags give it (strings borrowed from cfg). */
+struct ksm_sampler_config
+exporter_sampler_config(const struct exporter_config *cfg);
 
 /*
  * Starts serving on listen_fd (bound and listening).  The exporter owns

@@ -38,13 +38,19 @@ static int init_web(struct exporter *e)
     return err;
 }
 
+struct ksm_sampler_config
+exporter_sampler_config(const struct exporter_config *cfg)
+{
+    return (struct ksm_sampler_config){.sysfs_root = cfg->sysfs,
+                                       .procfs_root = cfg->procfs,
+                                       .processes = cfg->processes,
+                                       .thp_interval = cfg->thp_interval,
+                                       .ksmtuned_config = cfg->ksmtuned_config};
+}
+
 int exporter_init(struct exporter *e, const struct exporter_config *cfg)
 {
-    struct ksm_sampler_config sc = {.sysfs_root = cfg->sysfs,
-                                    .procfs_root = cfg->procfs,
-                                    .processes = cfg->processes,
-                                    .thp_interval = cfg->thp_interval,
-                                    .ksmtuned_config = cfg->ksmtuned_config};
+    struct ksm_sampler_config sc = exporter_sampler_config(cfg);
     int err;
 
     memset(e, 0, sizeof(*e));

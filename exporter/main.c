@@ -17,6 +17,7 @@
 #include "exporter.h"
 #include "ksm/parse.h"
 #include "listen.h"
+#include "report.h"
 #include "version.h"
 
 #define PROG "ksm_exporter"
@@ -32,6 +33,9 @@ enum {
     OPT_NO_PROCESS,
     OPT_THP_INTERVAL,
     OPT_LOG_LEVEL,
+    OPT_REPORT,
+    OPT_REPORT_INTERVAL,
+    OPT_REPORT_FORMAT,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -48,6 +52,9 @@ static const struct option options[] = {
     {"collector.process.thp-interval", required_argument, NULL,
      OPT_THP_INTERVAL},
     {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"report", no_argument, NULL, OPT_REPORT},
+    {"report.interval", required_argument, NULL, OPT_REPORT_INTERVAL},
+    {"report.format", required_argument, NULL, OPT_REPORT_FORMAT},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -87,6 +94,11 @@ static void usage(FILE *out)
         "  --log.level=info        Only log messages with the given "
         "severity or above:\n"
         "        debug, info, warn, error.\n"
+        "  --report                Print whether KSM pays on this host, its\n"
+        "        figures, guests and findings, and exit (no server).\n"
+        "  --report.interval=5s    Time between the report's two samples,\n"
+        "        over which its rates are taken: 1s to 10m.\n"
+        "  --report.format=text    text (80 columns) or json.\n"
         "  --version               Show the version and exit.\n"
         "  --help                  Show this help and exit.\n");
 }
@@ -112,21 +124,49 @@ static int set_path(const char **dst, const char *flag, const char *value)
 }
 
 /*
- * --collector.process.thp-interval: "N" or "Ns", N whole seconds from 1 to
- * KSM_THP_INTERVAL_MAX, strictly decimal.
+ * A duration flag: "N", "Ns" or "Nm" (minutes), N strictly decimal; stores
+ * the seconds in *dst.  Returns 0, or -EINVAL for anything else and for
+ * seconds outside [min, max].
  */
-static int set_thp_interval(uint64_t *dst, const char *value)
+static int parse_seconds(const char *value, uint64_t min, uint64_t max,
+                         uint64_t *dst)
 {
     size_t n = strlen(value);
-    uint64_t v;
+    uint64_t v, unit = 1;
 
-    if (n > 0 && value[n - 1] == 's')
+    if (n > 0 && (value[n - 1] == 's' || value[n - 1] == 'm')) {
+        unit = value[n - 1] == 'm' ? 60 : 1;
         n--;
+    }
     if (n == 0 || memchr(value, '\n', n) || ksm_parse_u64(value, n, &v) != 0 ||
-        v < 1 || v > KSM_THP_INTERVAL_MAX)
+        v > max / unit || v * unit < min)
+        return -EINVAL;
+    *dst = v * unit;
+    return 0;
+}
+
+/* --collector.process.thp-interval: 1 to KSM_THP_INTERVAL_MAX seconds. */
+static int set_thp_interval(uint64_t *dst, const char *value)
+{
+    if (parse_seconds(value, 1, KSM_THP_INTERVAL_MAX, dst) != 0)
         return bad_flag("collector.process.thp-interval", value,
                         "want whole seconds from 1s to 86400s");
-    *dst = v;
+    return KEEP_GOING;
+}
+
+/* --report.interval and --report.format. */
+static int set_report(int c, struct exporter_config *cfg, const char *value)
+{
+    if (c == OPT_REPORT_INTERVAL) {
+        if (parse_seconds(value, REPORT_INTERVAL_MIN, REPORT_INTERVAL_MAX,
+                          &cfg->report_interval) != 0)
+            return bad_flag("report.interval", value,
+                            "want whole seconds or minutes from 1s to 10m");
+    } else if (strcmp(value, "text") == 0 || strcmp(value, "json") == 0) {
+        cfg->report_json = value[0] == 'j';
+    } else {
+        return bad_flag("report.format", value, "want text or json");
+    }
     return KEEP_GOING;
 }
 
@@ -177,6 +217,12 @@ static int one_flag(int c, char **argv, struct exporter_config *cfg,
             return bad_flag("log.level", optarg,
                             "want debug, info, warn or error");
         return KEEP_GOING;
+    case OPT_REPORT:
+        cfg->report = true;
+        return KEEP_GOING;
+    case OPT_REPORT_INTERVAL:
+    case OPT_REPORT_FORMAT:
+        return set_report(c, cfg, optarg);
     case OPT_VERSION:
         printf(PROG ", version %s (revision: %s)\n", KSM_VERSION, KSM_REVISION);
         return 0;
@@ -278,6 +324,7 @@ int main(int argc, char **argv)
         .procfs = "/proc",
         .processes = true,
         .ksmtuned_config = "/etc/ksmtuned.conf",
+        .report_interval = REPORT_INTERVAL_DEFAULT,
         .version = KSM_VERSION,
         .revision = KSM_REVISION,
         .log = {.min = KSM_LOG_INFO, .fd = STDERR_FILENO},
@@ -291,6 +338,8 @@ int main(int argc, char **argv)
     rc = parse_flags(argc, argv, &cfg, &spec);
     if (rc != KEEP_GOING)
         return rc;
+    if (cfg.report)
+        return report_run(&cfg, stdout, report_color(STDOUT_FILENO));
     signal(SIGPIPE, SIG_IGN);
     log_kv(&cfg.log, KSM_LOG_INFO, "Starting " PROG, 2, "version", KSM_VERSION,
            "revision", KSM_REVISION);

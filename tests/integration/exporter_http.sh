@@ -173,7 +173,7 @@ check "--version exits 0" test "$rc" = 0
 check "--version prints the version" grep -qE '^ksm_exporter, version [0-9.]+ \(revision: [^)]+\)$' "$TMP/v.out"
 "$EXPORTER" --help >"$TMP/h.out"; rc=$?
 check "--help exits 0" test "$rc" = 0
-for f in web.listen-address web.telemetry-path path.sysfs path.ksmtuned-config log.level version; do
+for f in web.listen-address web.telemetry-path path.sysfs path.ksmtuned-config log.level version report report.interval report.format; do
     check "--help lists --$f" grep -q -- "--$f" "$TMP/h.out"
 done
 check "space-separated values work" bash -c "
