@@ -251,6 +251,8 @@ static int new_sampler(const struct exporter_config *cfg,
     struct ksm_sampler_config sc = exporter_sampler_config(cfg);
 
     sc.thp_interval = cfg->report_interval;
+    /* One report may read every guest, whatever that costs. */
+    sc.thp_cpu_percent = 100;
     return ksm_sampler_new(&sc, out);
 }
 

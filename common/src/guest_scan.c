@@ -19,6 +19,11 @@
 #define STATM_BUF 256
 /* smaps_rollup is some 25 short lines: about 1 KiB. */
 #define SMAPS_BUF 4096
+/*
+ * The most CPU time smaps_rollup reads may save up, and take at start-up:
+ * one second, so that a host of a few guests is read at once.
+ */
+#define THP_CREDIT_MAX_NS INT64_C(1000000000)
 
 void ksm_procfs_scan_configure(struct process_scan *sc,
                                const struct ksm_procfs_config *c)
@@ -32,6 +37,9 @@ void ksm_procfs_scan_configure(struct process_scan *sc,
     sc->page_size =
         c->page_size ? c->page_size : (page > 0 ? (uint64_t)page : 4096);
     sc->thp_interval_ns = interval * UINT64_C(1000000000);
+    sc->thp_cpu_percent =
+        c->thp_cpu_percent ? c->thp_cpu_percent : KSM_THP_CPU_PERCENT_DEFAULT;
+    sc->thp_credit_ns = THP_CREDIT_MAX_NS;
     /* ksm/procfs.h promises CLOCK_MONOTONIC when the config names none. */
     sc->clock = c->clock ? c->clock : ksm_monotonic_clock;
     sc->clock_arg = c->clock_arg;
@@ -133,9 +141,10 @@ int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e)
 
 /*
  * Reads a QEMU process's AnonHugePages from smaps_rollup.  The kernel walks
- * the guest's page tables under its mmap lock for this (~180 us for a
- * 512 MiB guest, more for larger ones), so it is read on a cadence of its
- * own, never at every scan.  A process gone meanwhile, or a kernel without
+ * the guest's page tables under its mmap lock for this (~0.4 ms for a
+ * 256 MiB guest in huge pages, ~3 ms in 4 KiB pages, growing with the
+ * guest), so it is read on a cadence of its own, never at every scan, and
+ * within a CPU limit.  A process gone meanwhile, or a kernel without
  * the file, leaves the value out uncounted.  So does a refusal: the file
  * needs ptrace access (PTRACE_MODE_READ: root or the guest's own user), and
  * CAP_DAC_READ_SEARCH, which is enough for ksm_stat, is not; an exporter
@@ -187,13 +196,10 @@ static bool thp_due(const struct process_scan *sc, const struct scan_entry *e,
  * over one interval rather than all in one scan.
  */
 static size_t thp_budget(const struct process_scan *sc, size_t nguests,
-                         uint64_t now)
+                         uint64_t elapsed)
 {
-    uint64_t elapsed = 0;
     double share;
 
-    if (sc->have_last_scan && now > sc->last_scan_ns)
-        elapsed = now - sc->last_scan_ns;
     if (elapsed > sc->thp_interval_ns)
         elapsed = sc->thp_interval_ns;
     share =
@@ -201,22 +207,54 @@ static size_t thp_budget(const struct process_scan *sc, size_t nguests,
     return share < 1 ? 1 : (size_t)share;
 }
 
+/* Adds the CPU time the reads may take since the last scan; see thp_credit_ns.
+ */
+static void thp_earn(struct process_scan *sc, uint64_t elapsed)
+{
+    uint64_t earned = elapsed / 100 * sc->thp_cpu_percent;
+
+    if (earned > (uint64_t)THP_CREDIT_MAX_NS ||
+        sc->thp_credit_ns > THP_CREDIT_MAX_NS - (int64_t)earned)
+        sc->thp_credit_ns = THP_CREDIT_MAX_NS;
+    else
+        sc->thp_credit_ns += (int64_t)earned;
+}
+
+/* Reads e's smaps_rollup and takes the time it lasted from the credit. */
+static void read_thp_timed(struct ksm_procfs *r, struct scan_entry *e,
+                           uint64_t now)
+{
+    struct process_scan *sc = &r->scan;
+    uint64_t start = sc->clock(sc->clock_arg), took;
+
+    read_thp(r, e, now);
+    took = sc->clock(sc->clock_arg) - start;
+    if (took > (uint64_t)THP_CREDIT_MAX_NS)
+        took = (uint64_t)THP_CREDIT_MAX_NS;
+    sc->thp_credit_ns -= (int64_t)took;
+}
+
 /*
  * Reads the smaps_rollup of the listed QEMU processes that are due, oldest
- * reading first (never read counts as oldest), within this scan's budget;
- * then gives every listed guest its kept value.
+ * reading first (never read counts as oldest), within this scan's budget
+ * and the CPU credit; then gives every listed guest its kept value.
  */
 void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
                                 uint64_t now)
 {
     struct process_scan *sc = &r->scan;
+    const bool limited = sc->thp_cpu_percent < 100;
+    uint64_t elapsed = 0;
     size_t nguests = 0;
     size_t budget;
 
+    if (sc->have_last_scan && now > sc->last_scan_ns)
+        elapsed = now - sc->last_scan_ns;
+    thp_earn(sc, elapsed);
     for (size_t i = 0; i < nnext; i++)
         nguests += sc->next[i].listed_at != NOT_LISTED && sc->next[i].info.qemu;
-    budget = nguests ? thp_budget(sc, nguests, now) : 0;
-    for (size_t k = 0; k < budget; k++) {
+    budget = nguests ? thp_budget(sc, nguests, elapsed) : 0;
+    for (size_t k = 0; k < budget && (!limited || sc->thp_credit_ns > 0); k++) {
         struct scan_entry *oldest = NULL;
 
         for (size_t i = 0; i < nnext; i++) {
@@ -230,7 +268,7 @@ void ksm_procfs_read_thp_shares(struct ksm_procfs *r, size_t nnext,
         }
         if (!oldest)
             break;
-        read_thp(r, oldest, now);
+        read_thp_timed(r, oldest, now);
     }
     for (size_t i = 0; i < nnext; i++) {
         const struct scan_entry *e = &sc->next[i];

@@ -84,6 +84,13 @@ struct process_scan {
     void *clock_arg;
     uint64_t last_scan_ns;
     bool have_last_scan;
+    /*
+     * The CPU time smaps_rollup reads may still take, in ns: it grows by
+     * thp_cpu_percent of the time between scans up to THP_CREDIT_MAX_NS,
+     * and each read takes what it lasted.  Unlimited at 100 percent.
+     */
+    unsigned thp_cpu_percent;
+    int64_t thp_credit_ns;
     char cmdline[CMDLINE_BUF];
 };
 

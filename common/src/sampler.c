@@ -181,6 +181,7 @@ static int open_sources(struct ksm_sampler *s, const char *root,
                                    .ticks = c->ticks,
                                    .page_size = s->page_size,
                                    .thp_interval = c->thp_interval,
+                                   .thp_cpu_percent = c->thp_cpu_percent,
                                    .clock = s->clock,
                                    .clock_arg = s->clock_arg};
     int err = ksm_host_new(root, &s->host);

@@ -15,16 +15,23 @@
 
 #define TYPICAL KSM_PROCFS_DIR "/typical"
 
-#define SEC UINT64_C(1000000000)
+#define SEC  UINT64_C(1000000000)
+#define MSEC UINT64_C(1000000)
 
 /* A clock that stands still until a test moves it. */
+/* A clock that stands still, or moves by step at every reading. */
 struct fake_clock {
     uint64_t ns;
+    uint64_t step;
 };
 
 static uint64_t fake_now(void *arg)
 {
-    return ((const struct fake_clock *)arg)->ns;
+    struct fake_clock *c = arg;
+    uint64_t now = c->ns;
+
+    c->ns += c->step;
+    return now;
 }
 
 /* A reader with a page of 4096 bytes; clock may be NULL (a real one). */
@@ -531,7 +538,7 @@ static char *rollup_text(char *buf, size_t size, unsigned kb)
 START_TEST(test_guest_thp_cadence)
 {
     char root[4096], ksm[4096], dir[4096], text[256];
-    struct fake_clock clock = {5 * SEC};
+    struct fake_clock clock = {.ns = 5 * SEC};
     struct ksm_procfs *r;
     struct ksm_procfs_sample s;
 
@@ -601,6 +608,50 @@ START_TEST(test_guest_thp_spread)
     ck_assert_int_eq(thp_kb(&s, "52"), 8192);
     ksm_procfs_free(r);
     rm_rf(root);
+}
+END_TEST
+
+/*
+ * Reads that take 400 ms each on a 1% CPU limit: the first scan reads one
+ * guest (the spread), a full interval later the second may read all five
+ * that are due but stops once the credit (1 s at most) is spent: after
+ * three.  Without a limit it reads all five.
+ */
+static int thp_read_after_two_scans(unsigned percent)
+{
+    static const char *const pids[] = {"61", "62", "63", "64", "65", "66"};
+    char root[4096], ksm[4096], dir[4096], text[256];
+    struct fake_clock clock = {.ns = 0, .step = 400 * MSEC};
+    struct ksm_procfs_config c = {.root = root,
+                                  .processes = true,
+                                  .ticks = 100,
+                                  .page_size = 4096,
+                                  .thp_cpu_percent = percent,
+                                  .clock = fake_now,
+                                  .clock_arg = &clock};
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+    int with = 0;
+
+    scratch_root(root, ksm);
+    for (int i = 0; i < 6; i++)
+        fake_guest(root, pids[i], pids[i], "1 1 1 1 0 1 0\n",
+                   rollup_text(text, sizeof(text), 2048), dir);
+    ck_assert_int_eq(ksm_procfs_new(&c, &r), 0);
+    ksm_procfs_read(r, false, &s);
+    clock.ns += 60 * SEC;
+    ksm_procfs_read(r, false, &s);
+    for (int i = 0; i < 6; i++)
+        with += thp_kb(&s, pids[i]) >= 0;
+    ksm_procfs_free(r);
+    rm_rf(root);
+    return with;
+}
+
+START_TEST(test_guest_thp_cpu_limit)
+{
+    ck_assert_int_eq(thp_read_after_two_scans(0), 1 + 3);
+    ck_assert_int_eq(thp_read_after_two_scans(100), 6);
 }
 END_TEST
 
@@ -1058,6 +1109,7 @@ int main(void)
     tcase_add_test(tc, test_guest_thp_cadence);
     tcase_add_test(tc, test_guest_thp_spread);
     tcase_add_test(tc, test_guest_thp_oldest_first);
+    tcase_add_test(tc, test_guest_thp_cpu_limit);
     tcase_add_test(tc, test_guest_long_cmdline);
     tcase_add_test(tc, test_guest_exit);
     tcase_add_test(tc, test_guest_unreadable);

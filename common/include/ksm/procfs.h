@@ -107,6 +107,15 @@ struct ksm_procfs_config {
      * at most while the scans are regular.
      */
     uint64_t thp_interval;
+    /*
+     * The most of one CPU those reads may take on average, in percent: 0
+     * means KSM_THP_CPU_PERCENT_DEFAULT, 100 or more means no limit.  The
+     * kernel walks a guest's page tables for smaps_rollup: some 3 ms per
+     * 256 MiB of guest RAM in 4 KiB pages, so a large host would otherwise
+     * spend whole seconds per interval.  Beyond the limit the reads wait,
+     * and the values grow older than one interval.
+     */
+    unsigned thp_cpu_percent;
     /* Monotonic nanoseconds for that cadence; NULL means CLOCK_MONOTONIC. */
     uint64_t (*clock)(void *arg);
     void *clock_arg;
@@ -115,6 +124,8 @@ struct ksm_procfs_config {
 /* The default of thp_interval, and the longest one accepted (a day). */
 #define KSM_THP_INTERVAL_DEFAULT 60
 #define KSM_THP_INTERVAL_MAX     86400
+/* The default of thp_cpu_percent. */
+#define KSM_THP_CPU_PERCENT_DEFAULT 1
 
 struct ksm_procfs;
 

@@ -146,9 +146,9 @@ struct ksm_sampler_config {
     /*
      * Root of procfs for ksmd's CPU time, vmstat and (with processes) the
      * per-process scan; NULL reads no procfs at all.  See struct
-     * ksm_procfs_config for max_processes, fd_budget, ticks and
-     * thp_interval (seconds; the procfs reader takes this sampler's page
-     * size and clock).
+     * ksm_procfs_config for max_processes, fd_budget, ticks, thp_interval
+     * (seconds) and thp_cpu_percent (the procfs reader takes this sampler's
+     * page size and clock).
      */
     const char *procfs_root;
     bool processes;
@@ -156,6 +156,7 @@ struct ksm_sampler_config {
     size_t fd_budget;
     uint64_t ticks;
     uint64_t thp_interval;
+    unsigned thp_cpu_percent;
     /*
      * Path of Debian's ksmtuned config file, e.g. "/etc/ksmtuned.conf";
      * copied.  NULL reads none: the script's defaults are assumed.
