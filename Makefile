@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SYSFS      ?= /sys
 
 .PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz package fleet \
-        format lint clean
+        format lint clean dashboards
 
 all: build
 
@@ -43,6 +43,13 @@ bench: bench-deps
 	$(BUILD)-release/tests/bench_procfs
 	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh \
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
+	tests/bench/bench_guests.sh $(BUILD)-release/exporter/ksm_exporter \
+	    $(BUILD)-release/tests/nothp
+
+# dashboards/: the alert rules and dashboards, from generate.py and the
+# findings catalogue (common/src/findings_catalogue.c), printed by a small tool.
+dashboards: configure
+	cmake --build $(BUILD) --target dashboards
 
 # The Debian package, built for prefix /usr (configuration in /etc).
 package: deps

@@ -11,8 +11,8 @@ test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
               python3-pytest
               openssl prometheus-node-exporter clang libclang-rt-14-dev
               dpkg-dev lintian clang-format clang-tidy
-              prometheus) ;;
-bench) want+=(wrk prometheus-node-exporter) ;;
+              prometheus qemu-system-x86 ksmtuned) ;;
+bench) want+=(wrk prometheus-node-exporter qemu-system-x86) ;;
 esac
 # The manifest checks use npm packages; any Node.js with npm will do.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then
