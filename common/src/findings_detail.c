@@ -8,8 +8,8 @@
 
 int ksm_format_bytes(double bytes, char *buf, size_t size)
 {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB",
-                                        "PiB", "EiB"};
+    static const char *const units[] = {"B",   "KiB", "MiB", "GiB",
+                                        "TiB", "PiB", "EiB"};
     const size_t last = sizeof(units) / sizeof(units[0]) - 1;
     double a = fabs(bytes);
     size_t u = 0;
