@@ -17,7 +17,7 @@ SEVERITY_COLOR = {"warning": "orange", "info": "blue"}
 
 # ksm_verdict_names[] of ksm/findings.h, in words and colours.
 VERDICTS = (
-    ("unknown", "unknown: KSM cannot be read", "text"),
+    ("unknown", "unknown: run or profit unreadable", "text"),
     ("off", "off", "text"),
     ("idle", "idle", "blue"),
     ("pays", "pays", "green"),

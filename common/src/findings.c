@@ -59,7 +59,10 @@ static void sum_guests(const struct ksm_sample *s, struct guest_sums *g)
         g->uncounted += p->has_rss && !p->ksmtuned_counted;
         if (!opted_out && p->has_thp_anon && p->has_rss && p->rss_bytes > 0) {
             g->thp_guests++;
-            g->thp_bytes += (double)p->thp_anon_bytes;
+            /* The THP figure may be older than RSS: never more than all. */
+            g->thp_bytes +=
+                (double)(p->thp_anon_bytes < p->rss_bytes ? p->thp_anon_bytes
+                                                          : p->rss_bytes);
             g->thp_rss += (double)p->rss_bytes;
         }
     }
@@ -198,9 +201,11 @@ static void judge_churn(const struct ksm_sample *s,
         derive_full_scan_seconds(s, &scan) != 0)
         return;
     merged = sharing + field(s, KSM_PAGES_SHARED);
+    /* Not while cow holds: the two cures are opposite, and its comes first. */
     judge(&out[KSM_FINDING_SCAN_SLOW],
           merged > 0 ? r->cow_per_second * scan / merged : 0, d->limit,
-          running(s) && merged > 0 &&
+          running(s) && merged > 0 && !out[KSM_FINDING_COW].active &&
+              r->cow_per_second >= d->floor &&
               r->cow_per_second * scan >= d->limit * merged);
 }
 

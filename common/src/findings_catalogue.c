@@ -25,10 +25,11 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
             .why =
                 "KSM merges 4 KiB pages. QEMU asks for huge pages for guest "
                 "RAM, and while transparent_hugepage/enabled is always or "
-                "madvise most of it sits in 2 MiB pages that ksmd leaves "
-                "alone. Measured on kernel 6.18: 512 MiB guests merged about "
-                "100 pages each with THP, 66,000 without, and general_profit "
-                "went negative with THP.",
+                "madvise most of it sits in 2 MiB pages, which ksmd must "
+                "split before it can merge any part of them. Measured on "
+                "kernel 6.18: 512 MiB guests merged about 100 pages each with "
+                "THP, 66,000 without, and general_profit went negative with "
+                "THP.",
             .action =
                 "If memory density matters more than the few percent of "
                 "speed huge pages give, start the guests without THP: "
@@ -57,7 +58,7 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
                    "ksmtuned believes no guest runs and stops KSM at every "
                    "check while memory is plentiful.",
             .action = "Stop ksmtuned and let the kernel tune KSM (`echo "
-                      "scan-time > /sys/kernel/mm/ksm/advisor_mode`, Linux 6.7 "
+                      "scan-time > /sys/kernel/mm/ksm/advisor_mode`, Linux 6.8 "
                       "and later, with run=1), or set run, pages_to_scan and "
                       "sleep_millisecs by hand. Editing the pattern in "
                       "/usr/sbin/ksmtuned works until the package is upgraded.",
@@ -134,9 +135,11 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
                    "clouds one vCPU costs about as much as 8 GiB of RAM, so "
                    "ksmd should save at least that much per CPU it uses.",
             .action = "Scan slower: lower pages_to_scan or raise "
-                      "sleep_millisecs, enable smart_scan (Linux 6.7 and "
-                      "later), or cap ksmd with the advisor (`echo scan-time > "
-                      "advisor_mode`, advisor_max_cpu).",
+                      "sleep_millisecs, and check that smart_scan is 1 (the "
+                      "default since Linux 6.7). The advisor (`echo scan-time "
+                      "> advisor_mode`, Linux 6.8) caps ksmd only as low as "
+                      "advisor_max_cpu, whose default is 70%: set that low "
+                      "first.",
             .rule = "Active when ksmd used at least 5% of one CPU since the "
                     "previous reading and the memory saved is below 8 GiB per "
                     "CPU it used. The 8 GiB is the price ratio of a vCPU to a "
@@ -152,13 +155,13 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
             .title = "Most scanned pages never merge",
             .why = "The kernel's admin-guide/mm/ksm.rst: a high ratio of "
                    "pages_unshared to pages_sharing indicates wasted effort. "
-                   "Each unshared page costs an rmap_item and a comparison at "
-                   "every scan.",
-            .action = "Enable smart_scan (`echo 1 > "
-                      "/sys/kernel/mm/ksm/smart_scan`, Linux 6.7 and later) so "
-                      "that ksmd skips pages that did not merge, opt out the "
-                      "guests that share nothing (mem-merge=off), or lower "
-                      "pages_to_scan.",
+                   "Each unshared page costs an rmap_item, and a comparison at "
+                   "every scan unless smart_scan skips it.",
+            .action = "Opt out the guests that share nothing (mem-merge=off, "
+                      "<nosharepages/>), lower pages_to_scan, and check that "
+                      "smart_scan is 1 (`echo 1 > "
+                      "/sys/kernel/mm/ksm/smart_scan`; the default since Linux "
+                      "6.7), so that ksmd skips pages that did not merge.",
             .rule = "Active while KSM runs, pages_unshared is more than 10 "
                     "times pages_sharing and at least 65,536 pages (256 MiB "
                     "of 4 KiB pages). The kernel gives no number; 10 is this "
@@ -178,15 +181,17 @@ const struct ksm_finding_def ksm_findings[KSM_FINDING_COUNT] = {
                    "pages break during one full scan, the saving lags.",
             .action = "Scan faster: raise pages_to_scan or lower "
                       "sleep_millisecs, or let the advisor aim at a scan time "
-                      "(`echo scan-time > advisor_mode`; its default target "
-                      "is 200 s). If the same pages break again and again, see "
-                      "the copy-on-write finding instead.",
-            .rule = "Active while KSM runs and the copy-on-write breaks in one "
-                    "full scan (breaks per second times the measured, else "
-                    "estimated, full-scan time) reach 10% of the merged pages "
-                    "(pages_shared + pages_sharing). 10% is this project's "
-                    "choice.",
+                      "(`echo scan-time > advisor_mode`, Linux 6.8; its "
+                      "default target is 200 s).",
+            .rule = "Active while KSM runs, the copy-on-write finding does "
+                    "not hold (its cure, scanning more slowly, comes first), "
+                    "there is at least 1 break per second, and the breaks in "
+                    "one full scan (breaks per second times the measured, "
+                    "else estimated, full-scan time) reach 10% of the merged "
+                    "pages (pages_shared + pages_sharing). 10% is this "
+                    "project's choice.",
             .limit = 0.10,
+            .floor = 1,
         },
     [KSM_FINDING_COW] =
         {

@@ -38,7 +38,11 @@ static int detail_costs(const struct ksm_sample *s, enum ksm_finding_id id,
     switch (id) {
     case KSM_FINDING_NEGATIVE_PROFIT:
         ksm_format_bytes(st->value, a, sizeof(a));
-        return snprintf(buf, size, "general_profit is %s", a);
+        return snprintf(buf, size, "%s is %s",
+                        (s->present & KSM_FIELD_BIT(KSM_GENERAL_PROFIT))
+                            ? "general_profit"
+                            : "the net profit (no general_profit: computed)",
+                        a);
     case KSM_FINDING_KSMD_CPU:
         ksm_format_bytes(st->value, a, sizeof(a));
         ksm_format_bytes(st->limit, b, sizeof(b));
@@ -48,6 +52,11 @@ static int detail_costs(const struct ksm_sample *s, enum ksm_finding_id id,
                         s->rates.ksmd_cpu_share * 100, s->rates.window_seconds,
                         a, b);
     case KSM_FINDING_UNSHARED:
+        if (s->value[KSM_PAGES_SHARING].u == 0)
+            return snprintf(buf, size,
+                            "%.0f unshared pages and none sharing (limit %g "
+                            "per sharing page)",
+                            st->value, st->limit);
         return snprintf(buf, size,
                         "%.1f unshared pages per sharing page (limit %g)",
                         st->value, st->limit);
@@ -63,7 +72,8 @@ static int detail_costs(const struct ksm_sample *s, enum ksm_finding_id id,
                         s->rates.cow_per_second, st->value * 100,
                         st->limit * 100);
     default:
-        return snprintf(buf, size, "%.0f memory nodes", st->value);
+        return snprintf(buf, size, "%.0f memory node%s", st->value,
+                        st->value == 1 ? "" : "s");
     }
 }
 
@@ -76,6 +86,14 @@ int ksm_finding_detail(const struct ksm_sample *s, enum ksm_finding_id id,
 
     if (!st->known)
         return snprintf(buf, size, "not judged: its sources are absent");
+    if ((id == KSM_FINDING_KSMTUNED_BLIND ||
+         id == KSM_FINDING_KSMTUNED_STOPS) &&
+        !s->proc.ksmtuned_running)
+        return snprintf(buf, size, "ksmtuned does not run");
+    if (id == KSM_FINDING_KSMTUNED_STOPS && v->next.action != KSM_KSMTUNED_STOP)
+        return snprintf(buf, size, "its next check keeps KSM running (%s)",
+                        v->next.action == KSM_KSMTUNED_BOOST ? "boost"
+                                                             : "decay");
     switch (id) {
     case KSM_FINDING_THP_GUESTS:
         return snprintf(buf, size,

@@ -648,7 +648,7 @@ const struct ksm_metric ksm_metrics[] = {
     {
         .name = "ksm_finding",
         .help = "1 while a finding of docs/findings.md holds, 0 while it "
-                "does not; absent while its sources are.",
+                "does not; absent while its sources are missing.",
         .type = KSM_GAUGE,
         .collectd_type = "gauge",
         .collectd_instance = "finding",

@@ -36,9 +36,11 @@ restore() {
     wait 2>/dev/null
     sleep 0.5
     if [ "$orig_run" != 1 ]; then
+        # Unmerge what this test merged before stopping as before.
         echo 2 >"$KSM/run"; sleep 1
-        echo "$orig_run" >"$KSM/run"
     fi
+    # Also when it was 1: a step since may have written another value.
+    echo "$orig_run" >"$KSM/run"
     echo "$orig_scan" >"$KSM/pages_to_scan"
     echo "$orig_sleep" >"$KSM/sleep_millisecs"
     rm -rf "$TMP"

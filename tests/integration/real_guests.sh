@@ -79,10 +79,11 @@ restore() {
         rm -f "$CONF"
     fi
     if [ "$orig_run" != 1 ]; then
-        # Unmerge what this test merged, then stop as before.
+        # Unmerge what this test merged before stopping as before.
         echo 2 >"$KSM/run"; sleep 1
-        echo "$orig_run" >"$KSM/run"
     fi
+    # Also when it was 1: a step since may have written another value.
+    echo "$orig_run" >"$KSM/run"
     echo "$orig_scan" >"$KSM/pages_to_scan"
     echo "$orig_sleep" >"$KSM/sleep_millisecs"
 }

@@ -364,22 +364,38 @@ START_TEST(test_scan_slow)
     struct ksm_sample s = base();
     struct ksm_finding_state st;
 
-    set_u(&s, KSM_PAGES_SHARED, 100);
-    set_u(&s, KSM_PAGES_SHARING, 900); /* 10% of the merged is 100 */
+    set_u(&s, KSM_PAGES_SHARED, 1000);
+    set_u(&s, KSM_PAGES_SHARING, 99000); /* 10% of the merged is 10000 */
     set_u(&s, KSM_RUN, 1);
     s.has_full_scan_duration = true;
-    s.full_scan_duration_seconds = 100;
-    s.rates.cow_per_second = 1;
+    s.full_scan_duration_seconds = 1000;
+    s.rates.cow_per_second = 10; /* 600 a minute: cow stays inactive */
     EXPECT(s, KSM_FINDING_SCAN_SLOW, UNJUDGED); /* no rate */
     s.rates.has = s.rates.has_cow = true;
     st = EXPECT(s, KSM_FINDING_SCAN_SLOW, ACTIVE);
+    EXPECT(s, KSM_FINDING_COW, INACTIVE);
     assert_near(st.value, 0.10);
     assert_near(st.limit, 0.10);
+    s.rates.cow_per_second = 9.99;
+    EXPECT(s, KSM_FINDING_SCAN_SLOW, INACTIVE);
+    s.rates.cow_per_second = 10.01;
+    EXPECT(s, KSM_FINDING_SCAN_SLOW, ACTIVE);
+    /* The floor: at least 1 break a second. */
+    set_u(&s, KSM_PAGES_SHARED, 100);
+    set_u(&s, KSM_PAGES_SHARING, 9900);
+    s.full_scan_duration_seconds = 2000;
     s.rates.cow_per_second = 0.99;
     EXPECT(s, KSM_FINDING_SCAN_SLOW, INACTIVE);
-    s.rates.cow_per_second = 1.01;
+    s.rates.cow_per_second = 1;
     EXPECT(s, KSM_FINDING_SCAN_SLOW, ACTIVE);
-    /* Else the estimate: 1000 pages at 100 pages a second is 10 s. */
+    /* Not while cow holds: its cure, scanning more slowly, comes first. */
+    set_u(&s, KSM_PAGES_SHARING, 900);
+    s.full_scan_duration_seconds = 100;
+    EXPECT(s, KSM_FINDING_COW, ACTIVE);
+    EXPECT(s, KSM_FINDING_SCAN_SLOW, INACTIVE);
+    /* Else the estimate: 100,000 pages at 100 pages a second is 1000 s. */
+    set_u(&s, KSM_PAGES_SHARED, 1000);
+    set_u(&s, KSM_PAGES_SHARING, 99000);
     s.has_full_scan_duration = false;
     EXPECT(s, KSM_FINDING_SCAN_SLOW, UNJUDGED);
     set_u(&s, KSM_PAGES_UNSHARED, 0);
@@ -390,6 +406,7 @@ START_TEST(test_scan_slow)
     EXPECT(s, KSM_FINDING_SCAN_SLOW, ACTIVE);
     s.rates.cow_per_second = 9.9;
     EXPECT(s, KSM_FINDING_SCAN_SLOW, INACTIVE);
+    s.rates.cow_per_second = 10;
     set_u(&s, KSM_RUN, 0);
     EXPECT(s, KSM_FINDING_SCAN_SLOW, INACTIVE); /* "while KSM runs" */
     set_u(&s, KSM_RUN, 1);
@@ -836,6 +853,40 @@ static const char *detail(const struct ksm_sample *s, enum ksm_finding_id id)
     return buf;
 }
 
+/* Judged but inactive, or on the fallback: the line says so, no false figure. */
+START_TEST(test_detail_states)
+{
+    struct ksm_sample s = rich();
+
+    s.proc.ksmtuned_running = false;
+    ksm_sample_judge(&s);
+    ck_assert_str_eq(detail(&s, KSM_FINDING_KSMTUNED_BLIND),
+                     "ksmtuned does not run");
+    ck_assert_str_eq(detail(&s, KSM_FINDING_KSMTUNED_STOPS),
+                     "ksmtuned does not run");
+    s.proc.ksmtuned_running = true;
+    s.ksmtuned.next.action = KSM_KSMTUNED_BOOST;
+    ksm_sample_judge(&s);
+    ck_assert_str_eq(detail(&s, KSM_FINDING_KSMTUNED_STOPS),
+                     "its next check keeps KSM running (boost)");
+    set_u(&s, KSM_PAGES_SHARING, 0);
+    set_u(&s, KSM_PAGES_UNSHARED, 70000);
+    ksm_sample_judge(&s);
+    ck_assert_str_eq(detail(&s, KSM_FINDING_UNSHARED),
+                     "70000 unshared pages and none sharing (limit 10 per "
+                     "sharing page)");
+    s.present &= ~KSM_FIELD_BIT(KSM_GENERAL_PROFIT);
+    set_u(&s, KSM_PAGES_VOLATILE, 0);
+    ksm_sample_judge(&s);
+    ck_assert_str_eq(detail(&s, KSM_FINDING_NEGATIVE_PROFIT),
+                     "the net profit (no general_profit: computed) is "
+                     "-4.28 MiB"); /* (100 + 70000) x 64 bytes */
+    s.host.memory_nodes = 1;
+    ksm_sample_judge(&s);
+    ck_assert_str_eq(detail(&s, KSM_FINDING_NUMA), "1 memory node");
+}
+END_TEST
+
 START_TEST(test_detail)
 {
     struct ksm_sample s = rich();
@@ -941,6 +992,7 @@ static Suite *findings_suite(void)
     tcase_add_test(tc, test_verdict_series);
     tcase_add_test(tc, test_catalogue);
     tcase_add_test(tc, test_detail);
+    tcase_add_test(tc, test_detail_states);
     tcase_add_test(tc, test_format_bytes);
     tcase_add_test(tc, test_format_bytes_rounding);
     suite_add_tcase(s, tc);

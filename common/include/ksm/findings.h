@@ -76,12 +76,12 @@ struct ksm_finding_state {
 
 /* The verdict in one word, in the order of ksm_verdict_names[]. */
 enum ksm_verdict_kind {
-    KSM_VERDICT_UNKNOWN,        /* the KSM directory cannot be read */
+    KSM_VERDICT_UNKNOWN,        /* run or the net profit cannot be read */
     KSM_VERDICT_OFF,            /* run is not 1 and nothing stays merged */
-    KSM_VERDICT_IDLE,           /* running, nothing merged, nothing to merge */
+    KSM_VERDICT_IDLE,           /* running, nothing merged or tracked */
     KSM_VERDICT_PAYS,           /* net profit above 0, no warning */
     KSM_VERDICT_COULD_PAY_MORE, /* net profit above 0, some warning */
-    KSM_VERDICT_DOES_NOT_PAY,   /* net profit at or below 0 while merging */
+    KSM_VERDICT_DOES_NOT_PAY,   /* net profit at or below 0 otherwise */
     KSM_VERDICT_COUNT
 };
 
