@@ -456,21 +456,45 @@ double ksm_value_to_double(const struct ksm_value *v)
     return v->d;
 }
 
-KSM_SERIES_FN(ksm_series_finding)
+/* What a finding series reports of a judged finding. */
+enum finding_part { FINDING_ACTIVE, FINDING_VALUE, FINDING_LIMIT };
+
+static size_t emit_findings(const struct ksm_metric *m,
+                            const struct ksm_sample *s, ksm_emit_fn emit,
+                            void *ctx, enum finding_part part)
 {
     size_t n = 0;
 
     for (int i = 0; i < KSM_FINDING_COUNT; i++) {
         const struct ksm_finding_state *st = &s->verdict.findings[i];
         struct ksm_label l = {"finding", ksm_findings[i].id};
+        struct ksm_value v = {.kind = KSM_VALUE_DOUBLE};
 
         if (!st->known)
             continue;
-        emit(ctx, m, &l, 1,
-             &(struct ksm_value){.kind = KSM_VALUE_U64, .u = st->active});
+        if (part == FINDING_ACTIVE)
+            v = (struct ksm_value){.kind = KSM_VALUE_U64, .u = st->active};
+        else
+            v.d = part == FINDING_VALUE ? st->value : st->limit;
+        emit(ctx, m, &l, 1, &v);
         n++;
     }
     return n;
+}
+
+KSM_SERIES_FN(ksm_series_finding)
+{
+    return emit_findings(m, s, emit, ctx, FINDING_ACTIVE);
+}
+
+KSM_SERIES_FN(ksm_series_finding_value)
+{
+    return emit_findings(m, s, emit, ctx, FINDING_VALUE);
+}
+
+KSM_SERIES_FN(ksm_series_finding_threshold)
+{
+    return emit_findings(m, s, emit, ctx, FINDING_LIMIT);
 }
 
 KSM_SERIES_FN(ksm_series_verdict)

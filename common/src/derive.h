@@ -98,5 +98,7 @@ KSM_SERIES_FN(ksm_series_tuner);
 /* The verdict and its findings (findings.c judges them). */
 KSM_SERIES_FN(ksm_series_verdict);
 KSM_SERIES_FN(ksm_series_finding);
+KSM_SERIES_FN(ksm_series_finding_value);
+KSM_SERIES_FN(ksm_series_finding_threshold);
 
 #endif

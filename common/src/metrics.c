@@ -654,6 +654,24 @@ const struct ksm_metric ksm_metrics[] = {
         .collectd_instance = "finding",
         .series = ksm_series_finding,
     },
+    {
+        .name = "ksm_finding_value",
+        .help = "The figure each judged finding measured, in the unit its "
+                "rule in docs/findings.md names.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "finding_value",
+        .series = ksm_series_finding_value,
+    },
+    {
+        .name = "ksm_finding_threshold",
+        .help = "The threshold each judged finding compared its figure "
+                "with, in the same unit.",
+        .type = KSM_GAUGE,
+        .collectd_type = "gauge",
+        .collectd_instance = "finding_threshold",
+        .series = ksm_series_finding_threshold,
+    },
 };
 
 const size_t ksm_metrics_count = sizeof(ksm_metrics) / sizeof(ksm_metrics[0]);

@@ -146,9 +146,10 @@ static int count_logged(const char *needle)
 
 /*
  * The verdict's 6 series, and the findings that need neither procfs nor an
- * earlier reading: negative_profit, unshared and numa.
+ * earlier reading (negative_profit, unshared and numa), each with its figure
+ * and threshold.
  */
-#define VERDICT_SERIES (6 + 3)
+#define VERDICT_SERIES (6 + 3 * 3)
 
 /* ---- tests -------------------------------------------------------------- */
 
@@ -191,6 +192,8 @@ START_TEST(test_typical_identifiers)
     assert_gauge("gauge", "verdict-could_pay_more", 0);
     assert_gauge("gauge", "finding-numa", 1);
     assert_gauge("gauge", "finding-negative_profit", 0);
+    assert_gauge("gauge", "finding_value-numa", 2);
+    assert_gauge("gauge", "finding_threshold-numa", 2);
     ck_assert_ptr_null(find("gauge", "finding-thp_guests"));
 
     /* One value each, all under plugin ksm, no identifier twice. */

@@ -745,6 +745,48 @@ static struct series visit(const char *name, const struct ksm_sample *s)
     return c;
 }
 
+static void capture_double(void *ctx, const struct ksm_metric *m,
+                           const struct ksm_label *l, size_t nl,
+                           const struct ksm_value *v)
+{
+    double *out = ctx;
+    int i = 0;
+
+    (void)m;
+    ck_assert_uint_eq(nl, 1);
+    ck_assert_int_eq(v->kind, KSM_VALUE_DOUBLE);
+    while (i < KSM_FINDING_COUNT && strcmp(ksm_findings[i].id, l[0].value))
+        i++;
+    ck_assert_int_lt(i, KSM_FINDING_COUNT);
+    out[i] = v->d;
+}
+
+/* Each judged finding's figure and threshold, as the judge set them. */
+START_TEST(test_finding_figures)
+{
+    struct ksm_sample s = rich();
+    double value[KSM_FINDING_COUNT], limit[KSM_FINDING_COUNT];
+
+    ck_assert_uint_eq(ksm_metric_visit(metric("ksm_finding_value"), &s,
+                                       capture_double, value),
+                      KSM_FINDING_COUNT);
+    ck_assert_uint_eq(ksm_metric_visit(metric("ksm_finding_threshold"), &s,
+                                       capture_double, limit),
+                      KSM_FINDING_COUNT);
+    for (int i = 0; i < KSM_FINDING_COUNT; i++) {
+        ck_assert_double_eq(value[i], s.verdict.findings[i].value);
+        ck_assert_double_eq(limit[i], s.verdict.findings[i].limit);
+    }
+    assert_near(value[KSM_FINDING_THP_GUESTS], 0.96);
+    assert_near(limit[KSM_FINDING_THP_GUESTS], 0.20);
+    s.rates.has_cow = false; /* two fewer judged: cow and scan_slow */
+    ksm_sample_judge(&s);
+    ck_assert_uint_eq(ksm_metric_visit(metric("ksm_finding_value"), &s,
+                                       capture_double, value),
+                      KSM_FINDING_COUNT - 2);
+}
+END_TEST
+
 START_TEST(test_finding_series)
 {
     struct ksm_sample s = rich();
@@ -853,7 +895,8 @@ static const char *detail(const struct ksm_sample *s, enum ksm_finding_id id)
     return buf;
 }
 
-/* Judged but inactive, or on the fallback: the line says so, no false figure. */
+/* Judged but inactive, or on the fallback: the line says so, no false figure.
+ */
 START_TEST(test_detail_states)
 {
     struct ksm_sample s = rich();
@@ -991,6 +1034,7 @@ static Suite *findings_suite(void)
     tcase_add_test(tc, test_finding_series);
     tcase_add_test(tc, test_verdict_series);
     tcase_add_test(tc, test_catalogue);
+    tcase_add_test(tc, test_finding_figures);
     tcase_add_test(tc, test_detail);
     tcase_add_test(tc, test_detail_states);
     tcase_add_test(tc, test_format_bytes);
