@@ -150,7 +150,7 @@ static int set_thp_interval(uint64_t *dst, const char *value)
 {
     if (parse_seconds(value, 1, KSM_THP_INTERVAL_MAX, dst) != 0)
         return bad_flag("collector.process.thp-interval", value,
-                        "want whole seconds from 1s to 86400s");
+                        "want N, Ns or Nm, from 1s to 1 day");
     return KEEP_GOING;
 }
 

@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,6 +107,7 @@ static void gather_rates(struct report *r)
         why = "no window of 1 s between the samples";
     rate_figure(s->rates.has_ksmd_cpu, s->rates.ksmd_cpu_share,
                 why                 ? why
+                : !s->up            ? "the KSM directory cannot be read"
                 : !s->proc.has_ksmd ? "ksmd not found in procfs"
                                     : "ksmd's CPU time went backwards",
                 &r->ksmd_cpu);
@@ -321,6 +323,11 @@ int report_run(const struct exporter_config *cfg, FILE *out, bool color)
     bool had_first;
     int rc;
 
+    /*
+     * For wcwidth() in the text form: names are UTF-8 whatever the user's
+     * locale; without this locale every non-ASCII character prints as '?'.
+     */
+    setlocale(LC_CTYPE, "C.UTF-8");
     rc = new_sampler(cfg, &sampler);
     if (rc != 0) {
         fprintf(stderr, "ksm_exporter: cannot create the KSM sampler: %s\n",

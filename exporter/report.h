@@ -119,7 +119,5 @@ void report_json_string(FILE *out, const char *s);
 void report_wrap(FILE *out, const char *lead, const char *text, size_t indent,
                  size_t width);
 
-/* bytes in binary units, e.g. "1.5 GiB", "-12.0 MiB", "512 B". */
-void report_bytes(char *buf, size_t size, double bytes);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ksm/findings.h"
 #include "report.h"
@@ -21,27 +22,23 @@
 #define SGR_CYAN   "\033[36m"
 #define SGR_RESET  "\033[0m"
 
-void report_bytes(char *buf, size_t size, double bytes)
+/* The code point of the n-byte UTF-8 sequence at s (valid, n of 2 to 4). */
+static wchar_t code_point(const char *s, size_t n)
 {
-    static const char *const units[] = {"KiB", "MiB", "GiB",
-                                        "TiB", "PiB", "EiB"};
-    double v = fabs(bytes);
-    int u = -1;
+    static const unsigned char lead_mask[] = {0, 0, 0x1f, 0x0f, 0x07};
+    wchar_t cp = (unsigned char)s[0] & lead_mask[n];
 
-    while (v >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    if (u < 0)
-        snprintf(buf, size, "%.0f B", bytes);
-    else
-        snprintf(buf, size, "%s%.1f %s", bytes < 0 ? "-" : "", v, units[u]);
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | ((unsigned char)s[i] & 0x3f);
+    return cp;
 }
 
 /*
  * The printable character at s, its bytes in *len: a control character
- * (C0, DEL, C1) or a byte that starts no valid UTF-8 is replaced by '?'.
- * Returns the bytes to print.
+ * (C0, DEL, C1), a byte that starts no valid UTF-8, or a character that
+ * does not take exactly one column (wide, combining, or unknown to the
+ * locale's wcwidth()) is replaced by '?', so that one character is one
+ * column.  Returns the bytes to print.
  */
 static const char *printable(const char *s, size_t *len)
 {
@@ -51,6 +48,8 @@ static const char *printable(const char *s, size_t *len)
     *len = n ? n : 1;
     if (n == 0 || c < 0x20 || c == 0x7f ||
         (c == 0xc2 && (unsigned char)s[1] < 0xa0))
+        return "?";
+    if (n > 1 && wcwidth(code_point(s, n)) != 1)
         return "?";
     return s;
 }
@@ -204,7 +203,7 @@ static const char *bytes_text(const struct report_figure *f, char *buf,
 {
     if (!f->known)
         return NULL;
-    report_bytes(buf, size, ksm_value_to_double(&f->v));
+    ksm_format_bytes(ksm_value_to_double(&f->v), buf, size);
     return buf;
 }
 
@@ -274,8 +273,8 @@ static void guest_row(FILE *out, const struct ksm_process *p)
     size_t cols;
 
     if (p->figures.present & (1u << KSM_PROC_PROFIT))
-        report_bytes(profit, sizeof(profit),
-                     (double)p->figures.value[KSM_PROC_PROFIT]);
+        ksm_format_bytes((double)p->figures.value[KSM_PROC_PROFIT], profit,
+                         sizeof(profit));
     if (p->figures.present & (1u << KSM_PROC_MERGEABLE))
         opted = p->figures.value[KSM_PROC_MERGEABLE] == 0 ? "yes" : "no";
     if (p->has_thp_anon && p->has_rss && p->rss_bytes > 0)
