@@ -112,8 +112,10 @@ struct ksm_procfs_config {
      * means KSM_THP_CPU_PERCENT_DEFAULT, 100 or more means no limit.  The
      * kernel walks a guest's page tables for smaps_rollup: some 3 ms per
      * 256 MiB of guest RAM in 4 KiB pages, so a large host would otherwise
-     * spend whole seconds per interval.  Beyond the limit the reads wait,
-     * and the values grow older than one interval.
+     * spend whole seconds per interval.  A read counts for the time it
+     * lasts, which bounds its CPU time (waiting on the guest's mmap lock
+     * counts too).  Beyond the limit the reads wait, and the values grow
+     * older than one interval.
      */
     unsigned thp_cpu_percent;
     /* Monotonic nanoseconds for that cadence; NULL means CLOCK_MONOTONIC. */
