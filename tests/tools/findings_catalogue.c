@@ -10,44 +10,13 @@
 #include <string.h>
 
 #include "ksm/findings.h"
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void put_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        default:
-            /* UTF-8 bytes above 0x7f pass as they are: JSON is UTF-8. */
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-}
+#include "report.h"
 
 static void put_member(FILE *out, const char *name, const char *value,
                        const char *sep)
 {
     fprintf(out, "\"%s\": ", name);
-    put_string(out, value ? value : "");
+    report_json_string(out, value ? value : "");
     fputs(sep, out);
 }
 
