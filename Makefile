@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SYSFS      ?= /sys
 
 .PHONY: all deps test-deps bench-deps configure build run test bench soak fuzz package fleet \
-        format lint clean dashboards
+        format lint clean dashboards mixin
 
 all: build
 
@@ -45,11 +45,17 @@ bench: bench-deps
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 	tests/bench/bench_guests.sh $(BUILD)-release/exporter/ksm_exporter \
 	    $(BUILD)-release/tests/nothp
+	SYSFS=$(SYSFS) tests/bench/bench_auth.sh \
+	    $(BUILD)-release/exporter/ksm_exporter \
+	    $(BUILD)-release/tests/bcrypt_hash $(BUILD)-release/tests/auth_flood
 
-# dashboards/: the alert rules and dashboards, from generate.py and the
-# findings catalogue (common/src/findings_catalogue.c), printed by a small tool.
-dashboards: configure
-	cmake --build $(BUILD) --target dashboards
+# dashboards/: the dashboards, alert and recording rules, rendered from the
+# jsonnet mixin there and the findings catalogue (common/src/findings_catalogue.c),
+# which a small tool prints to dashboards/lib/findings.json.
+mixin: configure
+	cmake --build $(BUILD) --target mixin
+
+dashboards: mixin
 
 # The Debian package, built for prefix /usr (configuration in /etc).
 package: deps

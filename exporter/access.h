@@ -12,15 +12,17 @@ struct MHD_Connection;
 
 /*
  * Whether the connection's client certificate passes web's
- * client_auth_type: always true without TLS or with NoClientCert.
+ * client_auth_type and client_allowed_sans: always true without TLS or
+ * with NoClientCert.
  */
 bool access_client_cert_ok(const struct web_config *web,
                            struct MHD_Connection *c);
 
 /*
- * Whether the request's basic auth credentials pass a (always true when
- * no users are configured).  Wipes the password it read.
+ * Whether web's rate_limit lets one more request through (taking its
+ * token): always true without one.  The toolkit checks it before basic
+ * auth, after the TLS handshake; a refusal is answered 429.
  */
-bool access_basic_auth_ok(struct auth *a, struct MHD_Connection *c);
+bool access_rate_ok(const struct web_config *web);
 
 #endif

@@ -146,7 +146,8 @@ static int cache_key(const char *user, const char *password, const char *hash,
     char key[1200];
     int rc;
 
-    if (ul > 512 || pl > 512 || hl >= sizeof(key) - ul - pl - 2)
+    if (ul > AUTH_MAX_FIELD || pl > AUTH_MAX_FIELD ||
+        hl >= sizeof(key) - ul - pl - 2)
         return -EINVAL;
     memcpy(key, user, ul + 1);
     memcpy(key + ul + 1, password, pl + 1);
@@ -168,16 +169,15 @@ static bool cached(const struct auth *a, const uint8_t digest[32])
     return hit;
 }
 
-static void remember(struct auth *a, const uint8_t digest[32])
+void auth_remember(struct auth *a, const struct auth_pending *p)
 {
-    memcpy(a->good[a->next], digest, 32);
+    memcpy(a->good[a->next], p->digest, 32);
     a->next = (a->next + 1) % AUTH_CACHE;
     if (a->ngood < AUTH_CACHE)
         a->ngood++;
 }
 
-/* Whether this client and everyone together may spend a bcrypt now. */
-static bool budget_allows(struct auth *a, const struct sockaddr *from)
+bool auth_admit(struct auth *a, const struct sockaddr *from)
 {
     uint64_t now = ksm_monotonic_ns();
 
@@ -190,32 +190,62 @@ static bool budget_allows(struct auth *a, const struct sockaddr *from)
     return true;
 }
 
-bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
-                const char *password)
+enum auth_step auth_begin(const struct auth *a, const char *user,
+                          const char *password, struct auth_pending *p)
 {
     const char *hash = a->dummy;
-    bool known = false, ok;
-    uint8_t digest[32];
-    const char *out;
+    bool known = false;
 
     if (a->cfg->nusers == 0)
-        return true;
+        return AUTH_PASS;
     for (size_t i = 0; i < a->cfg->nusers; i++) {
         if (strcmp(a->cfg->users[i].name, user) == 0) {
             hash = a->cfg->users[i].value;
             known = true;
         }
     }
-    if (cache_key(user, password, hash, digest) != 0)
-        return false;
-    if (cached(a, digest))
-        return true;
-    if (!budget_allows(a, from))
-        return false;
+    if (cache_key(user, password, hash, p->digest) != 0)
+        return AUTH_FAIL;
+    if (cached(a, p->digest))
+        return AUTH_PASS;
+    /* cache_key() has bounded the password's length. */
+    if (strlen(hash) >= sizeof(p->hash))
+        return AUTH_FAIL;
+    snprintf(p->password, sizeof(p->password), "%s", password);
+    snprintf(p->hash, sizeof(p->hash), "%s", hash);
+    p->known = known;
+    return AUTH_SLOW;
+}
+
+bool auth_verify(struct auth_pending *p, struct crypt_data *scratch)
+{
     /* An unknown user costs one bcrypt too: the time does not tell. */
-    out = crypt_rn(password, hash, a->crypt, sizeof(*a->crypt));
-    ok = known && out && out[0] != '*' && web_equal_secret(out, hash);
+    const char *out = crypt_rn(p->password, p->hash, scratch, sizeof(*scratch));
+    bool ok =
+        p->known && out && out[0] != '*' && web_equal_secret(out, p->hash);
+
+    explicit_bzero(p->password, sizeof(p->password));
+    explicit_bzero(scratch, sizeof(*scratch));
+    return ok;
+}
+
+bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
+                const char *password)
+{
+    struct auth_pending p;
+    bool ok;
+
+    switch (auth_begin(a, user, password, &p)) {
+    case AUTH_PASS:
+        return true;
+    case AUTH_FAIL:
+        return false;
+    case AUTH_SLOW:
+        break;
+    }
+    ok = auth_admit(a, from) && auth_verify(&p, a->crypt);
     if (ok)
-        remember(a, digest);
+        auth_remember(a, &p);
+    explicit_bzero(&p, sizeof(p));
     return ok;
 }

@@ -8,8 +8,9 @@
 
 #include "webconfig.h"
 
-#define AUTH_CACHE   64
-#define AUTH_SOURCES 256
+#define AUTH_CACHE     64
+#define AUTH_SOURCES   256
+#define AUTH_MAX_FIELD 512 /* longest user name or password checked */
 
 struct crypt_data;
 struct sockaddr;
@@ -50,7 +51,45 @@ void auth_fini(struct auth *a);
 void auth_keep_cache(struct auth *a, const struct auth *old);
 
 /*
- * True when user and password match a basic_auth_users entry.  A pair
+ * A check that the cache could not answer: what bcrypt needs, copied so
+ * that another thread can run it while the request waits.
+ */
+struct auth_pending {
+    char password[AUTH_MAX_FIELD + 1];
+    char hash[128];
+    uint8_t digest[32]; /* the cache key, remembered when bcrypt accepts */
+    bool known;         /* the user exists (else hash is the dummy) */
+};
+
+enum auth_step {
+    AUTH_PASS, /* no users configured, or the pair is cached */
+    AUTH_FAIL, /* malformed: too long, or no hash could be made */
+    AUTH_SLOW, /* *p is filled: only bcrypt can tell */
+};
+
+/* The cheap part of a check: the cache.  Never runs bcrypt. */
+enum auth_step auth_begin(const struct auth *a, const char *user,
+                          const char *password, struct auth_pending *p);
+
+/*
+ * Whether this client (from, may be NULL) and everyone together may
+ * spend a bcrypt now (the budgets below); counts refusals.
+ */
+bool auth_admit(struct auth *a, const struct sockaddr *from);
+
+/*
+ * The slow part: bcrypt of p against its hash, in scratch (one per
+ * thread).  Touches no struct auth, so any thread may run it.  Wipes the
+ * password from p.
+ */
+bool auth_verify(struct auth_pending *p, struct crypt_data *scratch);
+
+/* Caches the credentials of p, which auth_verify() accepted. */
+void auth_remember(struct auth *a, const struct auth_pending *p);
+
+/*
+ * True when user and password match a basic_auth_users entry, all of the
+ * above in the calling thread.  A pair
  * accepted before is answered from the cache without bcrypt.  New pairs
  * are checked with bcrypt at most AUTH_SOURCE_RATE times a second per
  * client address (from, may be NULL) and AUTH_RATE times a second in all,

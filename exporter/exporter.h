@@ -58,6 +58,10 @@ struct exporter {
      */
     int listen_fd;
     struct MHD_Daemon *daemon;
+
+    /* bcrypt workers, and the reaper of slow requests (conns.h). */
+    struct checker *checker;
+    struct conns *conns;
 };
 
 /*

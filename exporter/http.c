@@ -3,11 +3,14 @@
 #include "http.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <microhttpd.h>
 
 #include "access.h"
+#include "checker.h"
+#include "conns.h"
 #include "exporter.h"
 #include "negotiate.h"
 #include "scrape.h"
@@ -75,21 +78,156 @@ static enum MHD_Result serve_metrics(struct exporter *e,
     return response_queue(&e->responses, c, RESPONSE_INTERNAL_ERROR);
 }
 
+/* con_cls once the headers passed; otherwise NULL or a struct check. */
+static char headers_seen;
+
 /*
- * The checks made once the headers are in: client certificate, basic
- * auth, method.  The refusal to send, or RESPONSE_COUNT to go on.
+ * The answer when too many checks wait: 503 with Retry-After, as for a
+ * server overloaded for a moment (Prometheus counts it a failed scrape
+ * and tries again at the next interval).  Cached credentials never get it.
  */
-static enum response_id refusal(struct exporter *e, struct MHD_Connection *c,
-                                const char *method)
+static enum MHD_Result queue_busy(struct exporter *e, struct MHD_Connection *c)
 {
-    if (!access_client_cert_ok(&e->web, c))
-        return RESPONSE_FORBIDDEN;
-    if (!access_basic_auth_ok(&e->auth, c))
-        return RESPONSE_UNAUTHORIZED;
+    /* Not const only because libmicrohttpd's prototype is not. */
+    static char text[] =
+        "Too many credentials wait for a check: retry later.\n";
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof(text) - 1, text, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    response_add_config_headers(r, &e->web);
+    ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum gate {
+    GATE_PASS,   /* go on */
+    GATE_DENY,   /* 401 */
+    GATE_BUSY,   /* 503: no room to check */
+    GATE_QUEUED, /* suspended until a worker has checked */
+};
+
+/* Queues the bcrypt of p for c, within the budgets and the queue's room. */
+static enum gate queue_check(struct exporter *e, struct MHD_Connection *c,
+                             const struct auth_pending *p, void **con_cls)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct check *ck = malloc(sizeof(*ck));
+
+    if (!ck)
+        return GATE_BUSY;
+    if (!auth_admit(&e->auth, info ? info->client_addr : NULL)) {
+        free(ck);
+        return GATE_DENY;
+    }
+    ck->pending = *p;
+    if (!checker_submit(e->checker, ck, c)) {
+        explicit_bzero(ck, sizeof(*ck));
+        free(ck);
+        return GATE_BUSY;
+    }
+    *con_cls = ck;
+    conns_pause(e->conns, c);
+    return GATE_QUEUED;
+}
+
+/* Basic auth: cached credentials at once, others through a worker. */
+static enum gate basic_auth(struct exporter *e, struct MHD_Connection *c,
+                            void **con_cls)
+{
+    struct auth_pending p;
+    enum auth_step step = AUTH_FAIL;
+    char *pass = NULL;
+    enum gate g;
+    char *user;
+
+    if (e->auth.cfg->nusers == 0)
+        return GATE_PASS;
+    user = MHD_basic_auth_get_username_password(c, &pass);
+    if (user && pass)
+        step = auth_begin(&e->auth, user, pass, &p);
+    if (pass) {
+        explicit_bzero(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user)
+        MHD_free(user);
+    if (step != AUTH_SLOW)
+        return step == AUTH_PASS ? GATE_PASS : GATE_DENY;
+    g = queue_check(e, c, &p, con_cls);
+    explicit_bzero(&p, sizeof(p));
+    return g;
+}
+
+/* The outcome of a worker's check, on the call after the resume. */
+static enum gate checked(struct exporter *e, struct MHD_Connection *c,
+                         void **con_cls)
+{
+    struct check *ck = *con_cls;
+    enum gate g = ck->result == CHECK_OK       ? GATE_PASS
+                  : ck->result == CHECK_DENIED ? GATE_DENY
+                                               : GATE_BUSY;
+
+    if (ck->result == CHECK_OK)
+        auth_remember(&e->auth, &ck->pending);
+    explicit_bzero(ck, sizeof(*ck));
+    free(ck);
+    *con_cls = NULL;
+    checker_seen(e->checker);
+    conns_unpause(e->conns, c);
+    return g;
+}
+
+/* Queues the fixed response id; the request is over on our side. */
+static enum MHD_Result answer(struct exporter *e, struct MHD_Connection *c,
+                              enum response_id id)
+{
+    conns_request_in(e->conns, c);
+    return response_queue(&e->responses, c, id);
+}
+
+/*
+ * The checks made once the headers are in: client certificate, rate
+ * limit, basic auth, method.  Refusals go at once; a check that needs
+ * bcrypt suspends the request and this runs again when the worker is done.
+ */
+static enum MHD_Result first_call(struct exporter *e, struct MHD_Connection *c,
+                                  const char *method, void **con_cls)
+{
+    enum gate g;
+
+    if (*con_cls) {
+        g = checked(e, c, con_cls);
+    } else {
+        if (!access_client_cert_ok(&e->web, c))
+            return answer(e, c, RESPONSE_FORBIDDEN);
+        if (!access_rate_ok(&e->web))
+            return answer(e, c, RESPONSE_TOO_MANY);
+        g = basic_auth(e, c, con_cls);
+    }
+    switch (g) {
+    case GATE_QUEUED:
+        return MHD_YES;
+    case GATE_DENY:
+        return answer(e, c, RESPONSE_UNAUTHORIZED);
+    case GATE_BUSY:
+        conns_request_in(e->conns, c);
+        return queue_busy(e, c);
+    case GATE_PASS:
+        break;
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
         strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return RESPONSE_NOT_ALLOWED;
-    return RESPONSE_COUNT;
+        return answer(e, c, RESPONSE_NOT_ALLOWED);
+    *con_cls = &headers_seen;
+    return MHD_YES;
 }
 
 enum MHD_Result exporter_handle(void *cls, struct MHD_Connection *c,
@@ -102,26 +240,37 @@ enum MHD_Result exporter_handle(void *cls, struct MHD_Connection *c,
     (void)version;
     (void)upload_data;
     /*
-     * Answer on the second call, once the request is complete: a response
+     * Answer on the last call, once the request is complete: a response
      * queued while libmicrohttpd may still expect a body makes it close the
      * connection, which would cost every scraper a new TCP handshake.
      * Refusals go at once, on the first call.
      */
-    if (*con_cls == NULL) {
-        enum response_id no = refusal(e, c, method);
-
-        if (no != RESPONSE_COUNT)
-            return response_queue(&e->responses, c, no);
-        *con_cls = e; /* any non-NULL marker: headers seen */
-        return MHD_YES;
-    }
+    if (*con_cls != &headers_seen)
+        return first_call(e, c, method, con_cls);
     if (*upload_size != 0) {
         *upload_size = 0; /* a GET with a body: the body is ignored */
         return MHD_YES;
     }
+    conns_request_in(e->conns, c);
     if (strcmp(url, e->cfg.telemetry_path) == 0)
         return serve_metrics(e, c);
     if (strcmp(url, "/") == 0)
         return response_queue(&e->responses, c, RESPONSE_LANDING);
     return response_queue(&e->responses, c, RESPONSE_NOT_FOUND);
+}
+
+void exporter_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                        enum MHD_RequestTerminationCode code)
+{
+    struct exporter *e = cls;
+
+    /* A check resumed but never seen again: the daemon is stopping. */
+    if (*con_cls && *con_cls != &headers_seen) {
+        explicit_bzero(*con_cls, sizeof(struct check));
+        free(*con_cls);
+        checker_seen(e->checker);
+    }
+    *con_cls = NULL;
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        conns_request_done(e->conns, c);
 }

@@ -17,4 +17,11 @@ enum MHD_Result exporter_handle(void *cls, struct MHD_Connection *c,
                                 const char *version, const char *upload_data,
                                 size_t *upload_size, void **con_cls);
 
+/*
+ * MHD_OPTION_NOTIFY_COMPLETED's callback (cls the struct exporter): frees
+ * what a request left, and starts the clock of the connection's next one.
+ */
+void exporter_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                        enum MHD_RequestTerminationCode code);
+
 #endif

@@ -5,11 +5,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "checker.h"
+#include "conns.h"
 #include "exporter.h"
 #include "http.h"
 #include "scrape.h"
@@ -66,6 +69,15 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg)
     err = init_web(e);
     if (err)
         goto fail;
+    /* The idle timeout of the daemon (10 s) is a kept-alive request's too. */
+    err = checker_new(CHECKER_WORKERS, CHECKER_DEPTH, &e->checker);
+    if (err == 0)
+        err = conns_new(CONNS_BOUND_MS, 10000, CONNS_SOFT_LIMIT, &e->conns);
+    if (err) {
+        log_kv(&cfg->log, KSM_LOG_ERROR, "cannot start threads", 1, "err",
+               strerror(-err));
+        goto fail;
+    }
     err = ksm_self_reader_new(NULL, &e->self);
     if (err) {
         log_kv(&cfg->log, KSM_LOG_WARN,
@@ -105,7 +117,8 @@ static unsigned int tls_options(const struct exporter *e,
                                 struct MHD_OptionItem opts[5])
 {
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME;
     size_t n = 0;
 
     if (e->web.tls) {
@@ -116,9 +129,10 @@ static unsigned int tls_options(const struct exporter *e,
                                             e->web.key_pem};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
                                             e->web.priorities};
-        if (e->web.client_ca_pem)
+        /* With a CA list, libmicrohttpd asks for a client certificate. */
+        if (e->web.trust_pem)
             opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
-                                                e->web.client_ca_pem};
+                                                e->web.trust_pem};
     }
     opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     return flags;
@@ -149,6 +163,13 @@ static int start_daemon(struct exporter *e)
 
     if (fd >= 0) {
         /*
+         * A longer accept queue (Linux takes a second listen() as a new
+         * backlog): while slow clients are dropped and come back by the
+         * hundred, a scraper's SYN must not be the one dropped, which
+         * costs it a 1 s retransmission.
+         */
+        (void)listen(fd, CONNS_BACKLOG);
+        /*
          * The logger comes first so that libmicrohttpd's own start-up
          * messages go through it.  Per client address at most 32
          * connections, so that one host cannot take all 512; idle
@@ -163,8 +184,10 @@ static int start_daemon(struct exporter *e)
             fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)32,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_ARRAY,
-            tls, MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
+            MHD_OPTION_NOTIFY_CONNECTION, conns_notify, e->conns,
+            MHD_OPTION_NOTIFY_COMPLETED, exporter_completed, e,
+            MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
         if (e->daemon)
             return 0;
         if (same_file(fd, e->listen_fd))
@@ -190,8 +213,11 @@ static int stop_daemon_keep_socket(struct exporter *e)
 
     if (fd == MHD_INVALID_SOCKET)
         return -EBUSY;
+    /* libmicrohttpd aborts when stopped with suspended connections. */
+    checker_drain(e->checker);
     MHD_stop_daemon(e->daemon);
     e->daemon = NULL;
+    checker_open(e->checker);
     /* A quiesced daemon leaves its duplicate to the caller. */
     close((int)fd);
     return 0;
@@ -266,8 +292,12 @@ int exporter_reload(struct exporter *e)
 
 void exporter_fini(struct exporter *e)
 {
-    if (e->daemon)
+    if (e->daemon) {
+        checker_drain(e->checker);
         MHD_stop_daemon(e->daemon);
+    }
+    checker_free(e->checker);
+    conns_free(e->conns);
     if (e->listen_fd >= 0)
         close(e->listen_fd);
     responses_free(&e->responses);

@@ -119,5 +119,4 @@ void report_json_string(FILE *out, const char *s);
 void report_wrap(FILE *out, const char *lead, const char *text, size_t indent,
                  size_t width);
 
-
 #endif

@@ -124,6 +124,11 @@ static const struct fixed_text fixed[RESPONSE_COUNT] = {
     [RESPONSE_FORBIDDEN] = {.status = MHD_HTTP_FORBIDDEN,
                             .text =
                                 "client certificate required or not trusted\n"},
+    /* What the toolkit's http.Error() sends. */
+    [RESPONSE_TOO_MANY] = {.status = MHD_HTTP_TOO_MANY_REQUESTS,
+                           .text = "Too Many Requests\n",
+                           .hdr = MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS,
+                           .value = "nosniff"},
 };
 
 static struct MHD_Response *make_static(const struct fixed_text *f)

@@ -15,6 +15,7 @@ enum response_id {
     RESPONSE_INTERNAL_ERROR, /* 500 */
     RESPONSE_UNAUTHORIZED,   /* 401, with the Basic challenge */
     RESPONSE_FORBIDDEN,      /* 403, client certificate refused */
+    RESPONSE_TOO_MANY,       /* 429, past rate_limit */
     RESPONSE_COUNT,
 };
 

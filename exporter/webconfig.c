@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "ratelimit.h"
 #include "webconfig_internal.h"
 
 /* Appends copies of name and value to the list *arr of *count pairs. */
@@ -45,14 +46,21 @@ static int header(struct wc_ctx *x, const char *name, const yaml_node_t *hn,
     size_t i;
 
     (void)arg;
+    /* Names as the toolkit spells them: it looks them up in a Go map. */
     for (i = 0; name && i < sizeof(allowed) / sizeof(allowed[0]); i++)
-        if (strcasecmp(name, allowed[i]) == 0)
+        if (strcmp(name, allowed[i]) == 0)
             break;
     if (!name || i == sizeof(allowed) / sizeof(allowed[0]))
         return wc_fail(x, hn, "headers: \"%s\" cannot be set here",
                        name ? name : "?");
     if (!value || strpbrk(value, "\r\n"))
         return wc_fail(x, hv, "headers: %s: want a one-line value", name);
+    if (i == 1 && strcmp(value, "deny") != 0 &&
+        strcmp(value, "sameorigin") != 0)
+        return wc_fail(x, hv,
+                       "headers: X-Frame-Options: want deny or sameorigin");
+    if (i == 2 && strcmp(value, "nosniff") != 0)
+        return wc_fail(x, hv, "headers: X-Content-Type-Options: want nosniff");
     return add_pair(x, hn, &x->c->headers, &x->c->nheaders, allowed[i], value);
 }
 
@@ -65,12 +73,82 @@ static int http_key(struct wc_ctx *x, const char *k, const yaml_node_t *kn,
     (void)arg;
     if (k && strcmp(k, "http2") == 0) {
         /* Served as HTTP/1.1 either way: libmicrohttpd has no HTTP/2. */
-        return wc_get_bool(x, v, k, &http2);
+        int rc = wc_get_bool(x, v, k, &http2);
+
+        x->http2_off = rc == 0 && !http2;
+        return rc;
     }
     if (!k || strcmp(k, "headers") != 0)
         return wc_fail(x, kn, "http_server_config: unknown key \"%s\"",
                        k ? k : "?");
     return wc_mapping(x, v, "headers: want a mapping", true, header, NULL);
+}
+
+/* rate_limit's two keys, as the toolkit reads them. */
+struct rate {
+    int64_t interval_ns;
+    int64_t burst;
+};
+
+/*
+ * A time.Duration as go-yaml decodes it: a string for time.ParseDuration(),
+ * or a plain integer of nanoseconds.
+ */
+static int duration(const char *s, int64_t *out)
+{
+    char *end;
+    long long ns;
+
+    if (ratelimit_parse_duration(s, out) == 0)
+        return 0;
+    errno = 0;
+    ns = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -EINVAL;
+    *out = ns;
+    return 0;
+}
+
+/* One key of rate_limit (a wc_pair_fn; arg is the struct rate). */
+static int rate_key(struct wc_ctx *x, const char *k, const yaml_node_t *kn,
+                    const yaml_node_t *v, void *arg)
+{
+    struct rate *r = arg;
+    const char *s = wc_scalar(v);
+    char *end;
+
+    if (k && strcmp(k, "interval") == 0) {
+        if (!wc_is_null(v) && (!s || duration(s, &r->interval_ns) != 0))
+            return wc_fail(x, v,
+                           "rate_limit: interval: want a duration such as "
+                           "1s, 250ms or 1m30s");
+        return 0;
+    }
+    if (!k || strcmp(k, "burst") != 0)
+        return wc_fail(x, kn,
+                       "rate_limit: unknown key \"%s\" (want interval or "
+                       "burst)",
+                       k ? k : "?");
+    if (wc_is_null(v))
+        return 0;
+    errno = 0;
+    r->burst = s ? strtoll(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end)
+        return wc_fail(x, v, "rate_limit: burst: want an integer");
+    return 0;
+}
+
+/* rate_limit: a limiter when interval is not 0, as in the toolkit. */
+static int rate_section(struct wc_ctx *x, const yaml_node_t *m)
+{
+    struct rate r = {0, 0};
+    int rc = wc_mapping(x, m, "rate_limit: want a mapping", true, rate_key, &r);
+
+    if (rc || r.interval_ns == 0)
+        return rc;
+    ratelimit_free(x->c->limiter);
+    x->c->limiter = ratelimit_new(r.interval_ns, r.burst);
+    return x->c->limiter ? 0 : wc_out_of_memory(x, m);
 }
 
 static int http_section(struct wc_ctx *x, const yaml_node_t *m)
@@ -122,17 +200,28 @@ static int top_key(struct wc_ctx *x, const char *k, const yaml_node_t *kn,
         return http_section(x, v);
     if (k && strcmp(k, "basic_auth_users") == 0)
         return users_section(x, v);
+    if (k && strcmp(k, "rate_limit") == 0)
+        return rate_section(x, v);
     return wc_fail(x, kn,
                    "unknown key \"%s\" (want tls_server_config, "
-                   "http_server_config or basic_auth_users)",
+                   "http_server_config, basic_auth_users or rate_limit)",
                    k ? k : "?");
 }
 
 static int walk(struct wc_ctx *x)
 {
     /* An empty file (no root, or a null one) means plain HTTP, no auth. */
-    return wc_mapping(x, yaml_document_get_root_node(x->doc),
-                      "want a mapping at the top", true, top_key, NULL);
+    int rc = wc_mapping(x, yaml_document_get_root_node(x->doc),
+                        "want a mapping at the top", true, top_key, NULL);
+
+    /* The toolkit fails to start then: Go's http2.ConfigureServer(). */
+    if (rc == 0 && x->h2_missing && !x->http2_off)
+        rc = wc_fail(x, x->h2_missing,
+                     "cipher_suites: with http2 on (the default) the "
+                     "toolkit needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+                     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 in the list: "
+                     "add one, or set http_server_config.http2: false");
+    return rc;
 }
 
 #define MAX_DEPTH 16
@@ -254,7 +343,11 @@ void web_config_free(struct web_config *c)
     /* The private key does not linger in freed memory. */
     wc_free_secret(c->key_pem);
     free(c->client_ca_pem);
+    for (size_t i = 0; i < c->nallowed_sans; i++)
+        free(c->allowed_sans[i]);
+    free(c->allowed_sans);
     free(c->priorities);
+    ratelimit_free(c->limiter);
     memset(c, 0, sizeof(*c));
 }
 

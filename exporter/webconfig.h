@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* tls_server_config.client_auth_type values that GnuTLS can honour here. */
+/* tls_server_config.client_auth_type, as Go's crypto/tls names them. */
 enum client_auth {
     CLIENT_AUTH_NONE,            /* NoClientCert */
+    CLIENT_AUTH_REQUEST,         /* RequestClientCert: asked, not checked */
+    CLIENT_AUTH_REQUIRE_ANY,     /* RequireAnyClientCert: needed, unchecked */
     CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
     CLIENT_AUTH_REQUIRE_VERIFY,  /* RequireAndVerifyClientCert */
 };
+
+struct ratelimit;
 
 /*
  * A basic_auth_users entry (the user and its bcrypt hash, checked with
@@ -27,12 +31,22 @@ struct web_config {
     char *cert_pem;      /* the server certificate chain, PEM */
     char *key_pem;       /* its private key, PEM */
     char *client_ca_pem; /* CAs for client certificates, or NULL */
+    /*
+     * What libmicrohttpd gets as MHD_OPTION_HTTPS_MEM_TRUST, which makes
+     * it ask for a client certificate: client_ca_pem, or for the types
+     * that check no signature cert_pem (a list it needs, never used to
+     * verify).  NULL: no certificate asked for.
+     */
+    char *trust_pem; /* not owned: one of the two */
     enum client_auth client_auth;
+    char **allowed_sans; /* client_allowed_sans */
+    size_t nallowed_sans;
     char *priorities;       /* GnuTLS priority string, or NULL */
     struct web_pair *users; /* value: the bcrypt hash */
     size_t nusers;
     struct web_pair *headers; /* http_server_config.headers */
     size_t nheaders;
+    struct ratelimit *limiter; /* rate_limit, or NULL for none */
 };
 
 /*

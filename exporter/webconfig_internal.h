@@ -19,6 +19,12 @@ struct wc_ctx {
     char *err;
     size_t errlen;
     struct web_config *c;
+    /*
+     * cipher_suites without the suite Go's HTTP/2 demands, and whether
+     * http2 is off: together they decide, once the whole file is read.
+     */
+    const yaml_node_t *h2_missing;
+    bool http2_off;
 };
 
 /*
@@ -74,6 +80,18 @@ int wc_each_pair(struct wc_ctx *x, const yaml_node_t *m, bool unique,
  */
 int wc_mapping(struct wc_ctx *x, const yaml_node_t *m, const char *not_mapping,
                bool unique, wc_pair_fn fn, void *arg);
+
+/* TLS versions as min_version and max_version are kept: TLS10 is 0. */
+#define WC_TLS12 2
+#define WC_TLS13 3
+
+/*
+ * cipher_suites (the list n) as the part of a GnuTLS priority string that
+ * picks key exchanges, ciphers and MACs, into out ("" for Go's defaults).
+ * May raise *min to WC_TLS13 (a list of TLS 1.3 suites only).
+ */
+int wc_cipher_priorities(struct wc_ctx *x, const yaml_node_t *n, int *min,
+                         int max, char *out, size_t size);
 
 /* tls_server_config (a mapping): fills the TLS fields of x->c. */
 int wc_tls_section(struct wc_ctx *x, const yaml_node_t *m);

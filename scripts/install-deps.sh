@@ -5,10 +5,10 @@
 # Usage: install-deps.sh [build|test|bench]
 set -eu
 want=(git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev libyaml-dev
-      libcrypt-dev check curl)
+      libcrypt-dev check curl jsonnet)
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
-              python3-pytest
+              python3-pytest python3-yaml
               openssl prometheus-node-exporter clang libclang-rt-14-dev
               dpkg-dev lintian clang-format clang-tidy
               prometheus qemu-system-x86 ksmtuned) ;;

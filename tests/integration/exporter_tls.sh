@@ -177,14 +177,14 @@ bad "key without cert" 'needs cert_file' "tls_server_config:
 bad "mismatched key" 'do not load' "tls_server_config:
   cert_file: server.crt
   key_file: client.key"
-bad "unsupported client auth" 'RequestClientCert is not supported' "tls_server_config:
+bad "unknown client auth" 'line 4: client_auth_type: want NoClientCert' "tls_server_config:
   cert_file: server.crt
   key_file: server.key
-  client_auth_type: RequestClientCert"
-bad "cipher suites" 'cipher_suites is not supported' "tls_server_config:
+  client_auth_type: Sometimes"
+bad "unknown cipher suite" 'line 4: cipher_suites: unknown cipher \\"TLS_FAKE\\"' "tls_server_config:
   cert_file: server.crt
   key_file: server.key
-  cipher_suites: [TLS_AES_128_GCM_SHA256]"
+  cipher_suites: [TLS_FAKE]"
 bad "duplicate key" 'basic_auth_users\\" appears twice' "basic_auth_users:
   alice: $alice
 basic_auth_users:
