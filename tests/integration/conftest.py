@@ -21,7 +21,7 @@ def pytest_addoption(parser):
     group.addoption(
         "--dashboard", action="append", default=[], metavar="JSON",
         help="a Grafana dashboard to check; repeat it for more "
-        "(default: every dashboards/*.json of the source tree)")
+        "(default: every dashboards/ksm-*.json of the source tree)")
     group.addoption(
         "--prometheus", metavar="URL",
         help="a Prometheus that scrapes ksm_exporter and collectd; "

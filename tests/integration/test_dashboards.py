@@ -6,7 +6,7 @@ no overlapping panels, datasource references, a unit on every panel.
 TestQueries runs every variable and panel query, with the variables
 expanded, against the Prometheus given with --prometheus (which
 dashboards_queries.sh starts); it fails on an error or an empty result.
-The dashboards are the --dashboard files, or every dashboards/*.json.
+The dashboards are the --dashboard files, or every dashboards/ksm-*.json.
 """
 import functools
 import json
@@ -112,7 +112,7 @@ def parameters(paths):
 
 def pytest_generate_tests(metafunc):
     paths = (metafunc.config.getoption("dashboard")
-             or sorted(SOURCE.glob("dashboards/*.json")))
+             or sorted(SOURCE.glob("dashboards/ksm-*.json")))
     for argname, (values, ids) in parameters(paths).items():
         if argname in metafunc.fixturenames:
             metafunc.parametrize(argname, values, ids=ids)

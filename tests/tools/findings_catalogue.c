@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Prints the findings catalogue (ksm_findings[]) as JSON, in catalogue
- * order, for dashboards/generate.py: the alert rules and the dashboards'
- * "Why" row are written from it, so that they say what the exporter says.
+ * order, for the mixin in dashboards/ (`make mixin` writes it to
+ * dashboards/lib/findings.json): the finding alerts and the dashboards'
+ * "Why" row are rendered from it, so that they say what the exporter says.
  * Usage: findings_catalogue [OUTPUT_FILE]   (standard output without one)
  */
 #include <errno.h>
