@@ -228,24 +228,3 @@ bool auth_verify(struct auth_pending *p, struct crypt_data *scratch)
     explicit_bzero(scratch, sizeof(*scratch));
     return ok;
 }
-
-bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
-                const char *password)
-{
-    struct auth_pending p;
-    bool ok;
-
-    switch (auth_begin(a, user, password, &p)) {
-    case AUTH_PASS:
-        return true;
-    case AUTH_FAIL:
-        return false;
-    case AUTH_SLOW:
-        break;
-    }
-    ok = auth_admit(a, from) && auth_verify(&p, a->crypt);
-    if (ok)
-        auth_remember(a, &p);
-    explicit_bzero(&p, sizeof(p));
-    return ok;
-}

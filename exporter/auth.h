@@ -88,17 +88,12 @@ bool auth_verify(struct auth_pending *p, struct crypt_data *scratch);
 void auth_remember(struct auth *a, const struct auth_pending *p);
 
 /*
- * True when user and password match a basic_auth_users entry, all of the
- * above in the calling thread.  A pair
- * accepted before is answered from the cache without bcrypt.  New pairs
- * are checked with bcrypt at most AUTH_SOURCE_RATE times a second per
- * client address (from, may be NULL) and AUTH_RATE times a second in all,
- * so that a flood of guesses from one address neither keeps the server
- * busy nor locks out the others.
+ * New pairs are checked with bcrypt at most AUTH_SOURCE_RATE times a second
+ * per client address and AUTH_RATE times a second in all (auth_admit()), so
+ * that a flood of guesses from one address neither keeps the server busy
+ * nor locks out the others; a pair accepted before is answered from the
+ * cache without bcrypt (auth_begin()).
  */
-bool auth_check(struct auth *a, const struct sockaddr *from, const char *user,
-                const char *password);
-
 #define AUTH_RATE         5.0
 #define AUTH_BURST        10.0
 #define AUTH_SOURCE_RATE  1.0

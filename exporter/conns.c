@@ -13,9 +13,11 @@
 #include "conns.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -28,8 +30,18 @@ enum conn_state {
     CONN_SHUT,      /* shut down, libmicrohttpd is closing it */
 };
 
+/*
+ * Whom a connection comes from, for a fair share of the slots: an IPv4
+ * address, or an IPv6 /64 (one host's addresses are a whole /64).
+ */
+struct peer {
+    unsigned char bytes[8];
+    unsigned char len; /* 0: unknown (not IP) */
+};
+
 struct conn {
     struct conn *prev, *next;
+    struct peer peer;
     int fd;
     enum conn_state state;
     uint64_t start_ns; /* when the request could start */
@@ -140,23 +152,106 @@ void conns_free(struct conns *t)
     free(t);
 }
 
+/* A table of the peers of the listed connections, built for one choice. */
+#define PEER_SLOTS 2048 /* a power of two, well above the 512 connections */
+
+struct peer_count {
+    struct peer peer;
+    unsigned count;
+};
+
+static unsigned peer_hash(const struct peer *p)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+
+    for (unsigned i = 0; i < p->len; i++)
+        h = (h ^ p->bytes[i]) * 16777619u;
+    return h;
+}
+
+/* The entry of p in table, added with count 0 when new (*added set). */
+static struct peer_count *peer_slot(struct peer_count *table,
+                                    const struct peer *p, bool *added)
+{
+    unsigned i = peer_hash(p) & (PEER_SLOTS - 1);
+
+    *added = false;
+    while (table[i].peer.len != 0 &&
+           (table[i].peer.len != p->len ||
+            memcmp(table[i].peer.bytes, p->bytes, p->len) != 0))
+        i = (i + 1) & (PEER_SLOTS - 1);
+    if (table[i].peer.len == 0) {
+        table[i].peer = *p;
+        *added = true;
+    }
+    return &table[i];
+}
+
 /*
  * Near the connection limit a newcomer would soon be refused: the request
  * waiting longest (the slowest sender, or the longest idle kept-alive
- * connection) goes instead.
+ * connection) goes instead, taken from a peer that holds more than its
+ * fair share of the connections (the limit over the peers seen) whenever
+ * one does.  So a flood from a few addresses evicts its own connections,
+ * not a scraper's that takes a while to send its request (a TLS handshake
+ * across a WAN), however fast the flood reconnects.
  */
 static void make_room(struct conns *t)
 {
-    struct conn *oldest = NULL;
+    static struct peer_count table[PEER_SLOTS]; /* under t->lock */
+    struct conn *oldest = NULL, *oldest_over = NULL;
+    unsigned peers = 0;
+    bool added;
+    double share;
 
+    memset(table, 0, sizeof(table));
+    for (struct conn *n = t->head; n; n = n->next)
+        if (n->peer.len != 0) {
+            peer_slot(table, &n->peer, &added)->count++;
+            peers += added;
+        }
+    share = peers ? (double)t->soft_limit / peers : 0;
     for (struct conn *n = t->head; n; n = n->next) {
-        if (n->state == CONN_WAITING &&
-            (!oldest || n->start_ns < oldest->start_ns))
+        if (n->state != CONN_WAITING)
+            continue;
+        if (!oldest || n->start_ns < oldest->start_ns)
             oldest = n;
+        if (n->peer.len != 0 &&
+            peer_slot(table, &n->peer, &added)->count > share &&
+            (!oldest_over || n->start_ns < oldest_over->start_ns))
+            oldest_over = n;
     }
+    if (oldest_over)
+        oldest = oldest_over;
     if (oldest) {
         shut(oldest);
         t->evicted++;
+    }
+}
+
+static void peer_of(struct MHD_Connection *c, struct peer *out)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(out->bytes,
+               &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        out->len = 4;
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a =
+            &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+        /* An IPv4 client of a dual-stack socket is that IPv4 address. */
+        if (IN6_IS_ADDR_V4MAPPED(a)) {
+            memcpy(out->bytes, a->s6_addr + 12, 4);
+            out->len = 4;
+        } else {
+            memcpy(out->bytes, a->s6_addr, 8);
+            out->len = 8;
+        }
     }
 }
 
@@ -171,6 +266,7 @@ static void started(struct conns *t, struct MHD_Connection *c, void **ctx)
         return;
     }
     n->fd = info->connect_fd;
+    peer_of(c, &n->peer);
     n->start_ns = ksm_monotonic_ns();
     pthread_mutex_lock(&t->lock);
     n->next = t->head;

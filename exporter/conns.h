@@ -19,8 +19,6 @@ struct conns;
  * below libmicrohttpd's limit (512), which refuses newcomers outright.
  */
 #define CONNS_SOFT_LIMIT 448
-/* The listening socket's accept queue. */
-#define CONNS_BACKLOG 1024
 
 /*
  * Starts the reaper thread: a connection still sending its request

@@ -163,13 +163,6 @@ static int start_daemon(struct exporter *e)
 
     if (fd >= 0) {
         /*
-         * A longer accept queue (Linux takes a second listen() as a new
-         * backlog): while slow clients are dropped and come back by the
-         * hundred, a scraper's SYN must not be the one dropped, which
-         * costs it a 1 s retransmission.
-         */
-        (void)listen(fd, CONNS_BACKLOG);
-        /*
          * The logger comes first so that libmicrohttpd's own start-up
          * messages go through it.  Per client address at most 32
          * connections, so that one host cannot take all 512; idle

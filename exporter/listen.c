@@ -85,7 +85,12 @@ static int bind_one(const struct sockaddr *sa, socklen_t len, bool dual)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (dual)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-    if (bind(fd, sa, len) != 0 || listen(fd, 128) != 0) {
+    /*
+     * A long accept queue: while slow clients are dropped and come back by
+     * the hundred, a scraper's SYN must not be the one dropped, which costs
+     * it a 1 s retransmission.
+     */
+    if (bind(fd, sa, len) != 0 || listen(fd, 1024) != 0) {
         err = -errno;
         close(fd);
         return err;

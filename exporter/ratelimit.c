@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ksm/clock.h"
+
 struct ratelimit {
     pthread_mutex_t lock; /* the handler may run on more than one thread */
     int64_t interval_ns;
@@ -18,10 +20,7 @@ struct ratelimit {
 
 static int64_t now_ns(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)ksm_monotonic_ns();
 }
 
 struct ratelimit *ratelimit_new(int64_t interval_ns, int64_t burst)

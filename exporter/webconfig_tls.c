@@ -106,6 +106,11 @@ static int allowed_sans(struct wc_ctx *x, const yaml_node_t *n)
         return 0;
     if (n->type != YAML_SEQUENCE_NODE)
         return wc_fail(x, n, "client_allowed_sans: want a list of strings");
+    /* The toolkit would refuse every client: say so rather than serve. */
+    if (n->data.sequence.items.start == n->data.sequence.items.top)
+        return wc_fail(x, n,
+                       "client_allowed_sans: an empty list allows no "
+                       "client; leave it out to allow every verified one");
     for (yaml_node_item_t *i = n->data.sequence.items.start;
          i < n->data.sequence.items.top; i++) {
         const yaml_node_t *item = yaml_document_get_node(x->doc, *i);
@@ -214,10 +219,12 @@ static int client_consistent(struct wc_ctx *x, const yaml_node_t *m)
         return wc_fail(x, m,
                        "tls_server_config: client_ca_file (or client_ca) "
                        "is set but client_auth_type is NoClientCert");
-    if (a == CLIENT_AUTH_NONE && x->c->nallowed_sans)
+    /* A SAN of a certificate nobody verified proves nothing. */
+    if (a < CLIENT_AUTH_VERIFY_IF_GIVEN && x->c->nallowed_sans)
         return wc_fail(x, m,
-                       "tls_server_config: client_allowed_sans needs a "
-                       "client_auth_type that asks for a certificate");
+                       "tls_server_config: client_allowed_sans needs "
+                       "VerifyClientCertIfGiven or RequireAndVerifyClientCert: "
+                       "the SANs of an unverified certificate prove nothing");
     /* libmicrohttpd asks for a certificate only when given a CA list. */
     if (x->c->client_ca_pem)
         x->c->trust_pem = x->c->client_ca_pem;

@@ -2,6 +2,10 @@
 /*
  * Authorized scrapes of ksm_exporter, timed, alone or during an attack:
  *   auth_flood PORT SECONDS none|password|slow|inflight USER PASSWORD
+ *              [DELAY_MS]
+ * DELAY_MS: each authorized scrape waits this long between connecting and
+ *           sending its request, as a scraper across a WAN or a TLS
+ *           handshake would (default 0).
  * password: 20 clients (127.0.0.2..21) send wrong passwords back to back.
  * slow:     1,000 connections from 64 addresses (127.0.1.1..64) send their
  *           headers one line a second and never finish; each dropped one
@@ -31,6 +35,7 @@
 #define TIMEOUT_S   15
 
 static int port;
+static unsigned scrape_delay_us;
 static char good_auth[256];
 static atomic_bool stop_attack;
 static atomic_ulong attack_total, attack_401, attack_429, attack_503,
@@ -89,7 +94,7 @@ static int dial(const char *src, int nonblock)
 }
 
 /* One GET /metrics with Authorization auth; the status, 0 or -1 (hung). */
-static int request(const char *src, const char *auth)
+static int request(const char *src, const char *auth, unsigned delay_us)
 {
     char req[512], buf[65536];
     int fd = dial(src, 0), status = 0;
@@ -98,6 +103,8 @@ static int request(const char *src, const char *auth)
 
     if (fd < 0)
         return 0;
+    if (delay_us)
+        usleep(delay_us);
     snprintf(req, sizeof(req),
              "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
              "%s\r\nConnection: close\r\n\r\n",
@@ -152,7 +159,7 @@ static void *flooder(void *arg)
 
         snprintf(cred, sizeof(cred), "prom:wrong-%d-%lu", id, i);
         base64(cred, auth);
-        status = request(src, auth); /* timed: not inside count()'s call */
+        status = request(src, auth, 0); /* timed: not inside count()'s call */
         count(status, now_s() - t0);
     }
     return NULL;
@@ -236,7 +243,7 @@ static size_t probe(double deadline, atomic_bool *until, unsigned *ok)
            (!until || atomic_load(until))) {
         double t0 = now_s();
 
-        if (request("127.0.0.1", good_auth) == 200)
+        if (request("127.0.0.1", good_auth, scrape_delay_us) == 200)
             (*ok)++;
         lat[n++] = now_s() - t0;
         usleep(10000);
@@ -255,7 +262,7 @@ static void *inflight(void *arg)
 
     (void)arg;
     base64("prom:not-the-password", auth);
-    inflight_status = request("127.0.0.99", auth);
+    inflight_status = request("127.0.0.99", auth, 0);
     inflight_s = now_s() - t0;
     atomic_store(&inflight_on, false);
     return NULL;
@@ -289,11 +296,14 @@ int main(int argc, char **argv)
     unsigned ok = 0, nt = 0;
     size_t n;
 
-    if (argc != 6) {
+    if (argc != 6 && argc != 7) {
         fprintf(stderr, "usage: auth_flood PORT SECONDS "
-                        "none|password|slow|inflight USER PASSWORD\n");
+                        "none|password|slow|inflight USER PASSWORD "
+                        "[DELAY_MS]\n");
         return 2;
     }
+    if (argc == 7)
+        scrape_delay_us = (unsigned)strtoul(argv[6], NULL, 10) * 1000u;
     port = (int)strtol(argv[1], NULL, 10);
     snprintf(cred, sizeof(cred), "%s:%s", argv[4], argv[5]);
     base64(cred, good_auth);
@@ -301,7 +311,7 @@ int main(int argc, char **argv)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (request("127.0.0.1", good_auth) != 200) { /* fills the cache */
+    if (request("127.0.0.1", good_auth, 0) != 200) { /* fills the cache */
         fprintf(stderr, "auth_flood: the first scrape failed\n");
         return 1;
     }

@@ -36,10 +36,11 @@ start() {
 }
 stop() { kill "$PID"; wait "$PID"; PID=; }
 
-# row COST MODE LABEL: one line of the table, from auth_flood's figures.
+# row COST MODE LABEL [DELAY_MS]: one line of the table, from auth_flood's
+# figures; DELAY_MS is how long each scrape waits before sending (a WAN).
 row() {
     local out what
-    out=$("$FLOOD" "$PORT" "$SECS" "$2" prom secret) || exit 1
+    out=$("$FLOOD" "$PORT" "$SECS" "$2" prom secret "${4:-0}") || exit 1
     case $2 in
     none) what=- ;;
     password) what="401: $(field attack_401 "$out"), 503: $(field attack_503 "$out"), other: $(field attack_other "$out"), slowest $(field attack_max_ms "$out") ms" ;;
@@ -61,4 +62,6 @@ done
 start 10
 row 10 none "none"
 row 10 slow "1,000 slow conns, 64 addrs"
+row 10 none "none, scrape sends after 100ms" 100
+row 10 slow "slow conns, scrape after 100ms" 100
 stop

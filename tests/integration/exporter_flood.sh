@@ -90,6 +90,13 @@ out=$("$FLOOD" "$PORT" 5 slow prom secret)
 echo "$out"
 check "scrapes among slow clients all succeed" test "$(field ok "$out")" = "$(field scrapes "$out")"
 check "20+ scrapes among slow clients" test "$(field scrapes "$out")" -ge 20
+# A scraper that takes 200 ms to send its request (a WAN, a TLS handshake)
+# is not the one evicted: the flood's addresses hold more than their share.
+out=$("$FLOOD" "$PORT" 5 slow prom secret 200)
+echo "slow clients, scraper sending after 200 ms: $out"
+check "slow-sending scrapes among slow clients all succeed" \
+    test "$(field ok "$out")" = "$(field scrapes "$out")"
+check "10+ slow-sending scrapes among slow clients" test "$(field scrapes "$out")" -ge 10
 
 # Shutdown with checks waiting: prompt, clean exit.
 wrong_passwords term

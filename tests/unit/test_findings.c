@@ -755,7 +755,7 @@ static void capture_double(void *ctx, const struct ksm_metric *m,
     (void)m;
     ck_assert_uint_eq(nl, 1);
     ck_assert_int_eq(v->kind, KSM_VALUE_DOUBLE);
-    while (i < KSM_FINDING_COUNT && strcmp(ksm_findings[i].id, l[0].value))
+    while (i < KSM_FINDING_COUNT && strcmp(ksm_findings[i].id, l[0].value) != 0)
         i++;
     ck_assert_int_lt(i, KSM_FINDING_COUNT);
     out[i] = v->d;

@@ -170,7 +170,12 @@ static const struct {
      "needs client_ca_file", NULL},
     {TLS "  client_ca_file: s.crt\n", -EINVAL, "is NoClientCert", NULL},
     {TLS "  client_allowed_sans: [a]\n", -EINVAL,
-     "client_allowed_sans needs a client_auth_type", NULL},
+     "client_allowed_sans needs VerifyClientCertIfGiven", NULL},
+    {TLS "  client_allowed_sans: [a]\n  client_auth_type: "
+         "RequireAnyClientCert\n",
+     -EINVAL, "SANs of an unverified certificate prove nothing", NULL},
+    {TLS "  client_allowed_sans: []\n", -EINVAL,
+     "line 4: client_allowed_sans: an empty list allows no client", NULL},
     {TLS "  client_allowed_sans: a\n  client_auth_type: RequestClientCert\n",
      -EINVAL, "line 4: client_allowed_sans: want a list", NULL},
     {"rate_limit:\n  interval: 1s\n  burst: x\n", -EINVAL,
