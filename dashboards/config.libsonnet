@@ -8,12 +8,15 @@
 // active before it alerts belongs to the rules.
 {
   _config+:: {
-    // Label matchers that pick the exporter's series (ksm_*, and up for
-    // KSMExporterDown) and collectd's write_prometheus series
-    // (collectd_ksm_*), in every panel, variable and rule.  The defaults
-    // take any job whose name contains "ksm" or "collectd".
-    ksmSelector: 'job=~".*ksm.*"',
-    collectdSelector: 'job=~".*collectd.*"',
+    // Label matchers that pick the exporter's series (ksm_*) and collectd's
+    // write_prometheus series (collectd_ksm_*), in every panel, variable and
+    // rule.  Empty by default: the series' names are the exporter's own, so
+    // any job that scrapes them is seen, whatever its name.
+    ksmSelector: '',
+    collectdSelector: '',
+    // The targets KSMExporterDown watches: `up` is every target's, so this
+    // one needs a job.  Prometheus jobs named with "ksm" by default.
+    upSelector: 'job=~".*ksm.*"',
 
     // How long an alert's condition must hold before it fires, by alert
     // name.  KSMRunningButSavingNothing's is the window in which ksmd

@@ -10,6 +10,7 @@
 (import 'mixin.libsonnet') + {
   _config+:: {
     ksmSelector: 'job="hypervisors"',
+    upSelector: 'job="hypervisors"',
     collectdSelector: 'job="hypervisors-collectd"',
     alertFor+: {
       KSMRunningButSavingNothing: '6h',

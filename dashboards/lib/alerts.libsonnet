@@ -25,12 +25,13 @@ local findingAlert(c, f) =
   };
 
 function(c, catalogue)
-  local sel(name) = '%s{%s}' % [name, c.ksmSelector];
+  local sel(name, selector=c.ksmSelector) =
+    if selector == '' then name else '%s{%s}' % [name, selector];
   local forOf(name) = c.alertFor[name];
   local rules = [
     {
       alert: 'KSMExporterDown',
-      expr: '%s == 0' % sel('up'),
+      expr: '%s == 0' % sel('up', c.upSelector),
       'for': forOf(self.alert),
       labels: { severity: 'warning' },
       annotations: {

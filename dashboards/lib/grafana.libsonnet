@@ -76,7 +76,8 @@ local tsOptions = {
 // The data source, job and instance variables; the job and instance
 // values are the labels of METRIC{MATCH}.
 local variables(metric, match) =
-  local jobq = 'label_values(%s{%s}, job)' % [metric, match];
+  local jobq = if match == '' then 'label_values(%s, job)' % metric
+               else 'label_values(%s{%s}, job)' % [metric, match];
   local instq = 'label_values(%s{%s}, instance)' % [metric, join([match, 'job=~"$job"'])];
   local query(name, label, q) = {
     name: name,

@@ -4,7 +4,9 @@
 // carry a "cluster" label.  The recorded series come from the selected
 // ones alone, so the expressions on them need no selector.
 function(c)
-  local m(name, extra='') = '%s{%s}' % [name, std.join(',', [x for x in [c.ksmSelector, extra] if x != ''])];
+  local m(name, extra='') =
+    local match = std.join(',', [x for x in [c.ksmSelector, extra] if x != '']);
+    if match == '' then name else '%s{%s}' % [name, match];
   local cpu(extra='') = 'rate(%s[5m])' % m('ksm_ksmd_cpu_seconds_total', extra);
   local rule(record, expr) = { record: record, expr: expr };
   {
