@@ -41,7 +41,8 @@ bench: bench-deps
 	$(BUILD)-release/tests/bench_sampler $(SYSFS)
 	$(BUILD)-release/tests/bench_collectd $(SYSFS)
 	$(BUILD)-release/tests/bench_procfs
-	SYSFS=$(SYSFS) tests/bench/bench_exporter.sh \
+	SYSFS=$(SYSFS) BENCH_GZIP=$(BUILD)-release/tests/bench_gzip \
+	    tests/bench/bench_exporter.sh \
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 	tests/bench/bench_guests.sh $(BUILD)-release/exporter/ksm_exporter \
 	    $(BUILD)-release/tests/nothp

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -341,6 +342,12 @@ int main(int argc, char **argv)
     if (cfg.report)
         return report_run(&cfg, stdout, report_color(STDOUT_FILENO));
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * One malloc arena for all threads: the HTTP thread does nearly all
+     * the allocating, so per-thread arenas buy no speed here, and each
+     * costs ~40 KiB of private memory that stays.
+     */
+    mallopt(M_ARENA_MAX, 1);
     log_kv(&cfg.log, KSM_LOG_INFO, "Starting " PROG, 2, "version", KSM_VERSION,
            "revision", KSM_REVISION);
     raise_fd_limit(&cfg.log);

@@ -5,7 +5,7 @@
 # Usage: install-deps.sh [build|test|bench]
 set -eu
 want=(git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev libyaml-dev
-      libcrypt-dev check curl jsonnet)
+      libcrypt-dev libdeflate-dev check curl jsonnet)
 case "${1:-build}" in
 test)  want+=(collectd-core collectd-dev collectd-utils libprotobuf-c1 python3
               python3-pytest python3-yaml

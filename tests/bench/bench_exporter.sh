@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # ksm_exporter against node_exporter (ksmd collector only) and against the
-# floor (a bare libmicrohttpd server that preads the same files and sends a
-# body of the same size), all on the real /sys, driven in turn by wrk in one
-# run.  Prints one table and the ratios.
+# floor (a bare libmicrohttpd server that preads the same files and sends the
+# same body, gzipped the same way when asked), all on the real /sys, driven
+# in turn by wrk in one run.  Prints one table, the ratios, and the memory of
+# each: peak RSS, PSS and USS (Private_Clean + Private_Dirty) while serving.
+# With BENCH_GZIP set to bench_gzip, it first compares the gzip compressors
+# on the exporter's body.
 # Usage: bench_exporter.sh KSM_EXPORTER FLOOR_SERVER [SECONDS]
 set -u
 EXPORTER=$1 FLOOR=$2 SECS=${3:-5}
+BENCH_GZIP=${BENCH_GZIP:-}
 SYSFS=${SYSFS:-/sys}
 NODE=$(command -v prometheus-node-exporter || true)
 TMP=$(mktemp -d /tmp/ksm-bench.XXXXXX)
@@ -29,6 +33,8 @@ wait_port() {
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n }' "/proc/$1/smaps_rollup"; }
 
 names=() pids=() ports=()
 add() { # NAME PORT COMMAND...
@@ -43,13 +49,16 @@ add() { # NAME PORT COMMAND...
 p=$(free_port 31000)
 add ours "$p" "$EXPORTER" --web.listen-address="127.0.0.1:$p" \
     --path.sysfs="$SYSFS" --no-collector.process --log.level=error
+# A copy of its own: two processes mapping one executable would share its
+# pages, and neither would count them in its USS as it does when alone.
+cp "$EXPORTER" "$TMP/ksm_exporter"
 p=$(free_port $((p + 1)))
-add ours+proc "$p" "$EXPORTER" --web.listen-address="127.0.0.1:$p" \
+add ours+proc "$p" "$TMP/ksm_exporter" --web.listen-address="127.0.0.1:$p" \
     --path.sysfs="$SYSFS" --log.level=error
-body=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:${ports[0]}/metrics")
+curl -s -o "$TMP/body.prom" "http://127.0.0.1:${ports[0]}/metrics"
 ksmd=$(pgrep -x ksmd | head -1)
 p=$(free_port $((p + 1)))
-add floor "$p" "$FLOOR" "$p" "$body" "$SYSFS" /proc/vmstat \
+add floor "$p" "$FLOOR" "$p" "$TMP/body.prom" "$SYSFS" /proc/vmstat \
     ${ksmd:+/proc/$ksmd/stat} /proc/self/stat
 if [ -n "$NODE" ]; then
     p=$(free_port $((p + 1)))
@@ -76,11 +85,16 @@ run() {
         'BEGIN { printf "%s %s %s %.1f\n", r, a, b, (n > 0 ? d / tk / n * 1e6 : 0) }'
 }
 
+if [ -n "$BENCH_GZIP" ]; then
+    "$BENCH_GZIP" "$TMP/body.prom"
+    echo
+fi
 echo "ours: ksm_exporter --no-collector.process (the same work as node's ksmd collector)"
 echo "ours+proc: ksm_exporter as installed, with the per-process scan of $(ls -d /proc/[0-9]* | wc -l) processes"
 echo
 printf '%-20s %-10s %10s %9s %9s %13s\n' "case" "who" "req/s" "p50" "p99" "CPU-ms/1000"
 declare -A res
+mem1=()
 ratio() { # label a b -> a/b
     awk -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
 }
@@ -88,8 +102,6 @@ for conns in 1 32; do
     for gzip in no yes; do
         label="c=$conns gzip=$gzip"
         for i in "${!names[@]}"; do
-            # The floor has no gzip: it always sends the plain body.
-            [ "${names[$i]}" = floor ] && [ "$gzip" = yes ] && continue
             r=$(run "${pids[$i]}" "${ports[$i]}" "$conns" "$gzip")
             res[$label,${names[$i]}]=$r
             read -r rps p50 p99 cpu <<<"$r"
@@ -101,22 +113,37 @@ for conns in 1 32; do
             printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "ours/node" \
                 "$(ratio x "$o_rps" "$n_rps")" "" "" "$(ratio x "$o_cpu" "$n_cpu")"
         fi
-        if [ "$gzip" = no ]; then
-            read -r f_rps _ _ f_cpu <<<"${res[$label,floor]}"
-            printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "ours/floor" \
-                "$(ratio x "$o_rps" "$f_rps")" "" "" "$(ratio x "$o_cpu" "$f_cpu")"
+        read -r f_rps _ _ f_cpu <<<"${res[$label,floor]}"
+        printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "ours/floor" \
+            "$(ratio x "$o_rps" "$f_rps")" "" "" "$(ratio x "$o_cpu" "$f_cpu")"
+        if [ "$gzip" = yes ]; then
+            read -r _ _ _ p_cpu <<<"${res[c=$conns gzip=no,ours]}"
+            printf '%-20s %-10s %10s %9s %9s %12sx\n' "$label" "gzip/plain" \
+                "" "" "" "$(ratio x "$o_cpu" "$p_cpu")"
         fi
     done
+    # Memory as Prometheus leaves it: scraped over one kept-alive connection.
+    if [ "$conns" = 1 ]; then
+        for i in "${!names[@]}"; do
+            mem1[i]="$(pss_kb "${pids[$i]}") $(uss_kb "${pids[$i]}")"
+        done
+    fi
 done
 echo
+echo "PSS and USS (Private_Clean + Private_Dirty of smaps_rollup) after the c=1 runs;"
+echo "USS again after the c=32 runs, which leave more behind (connection memory)."
+printf '%-10s %9s %9s %9s %13s %11s %9s\n' "who" "peak RSS" "PSS" "USS" "USS c=32" \
+    "body bytes" "gzipped"
 for i in "${!names[@]}"; do
     plain=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:${ports[$i]}/metrics")
     gz=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' "http://127.0.0.1:${ports[$i]}/metrics")
-    printf '%-10s peak RSS %6d kB   body %6d bytes, %6d with gzip\n' "${names[$i]}" \
-        "$(hwm_kb "${pids[$i]}")" "$plain" "$gz"
+    read -r pss uss <<<"${mem1[$i]}"
+    printf '%-10s %6d kB %6d kB %6d kB %10d kB %11d %9d\n' "${names[$i]}" \
+        "$(hwm_kb "${pids[$i]}")" "$pss" "$uss" "$(uss_kb "${pids[$i]}")" "$plain" "$gz"
 done
 if [ -n "$NODE" ]; then
-    echo "peak RSS ours/node: 1/$(ratio x "$(hwm_kb "${pids[3]}")" "$(hwm_kb "${pids[0]}")")"
+    echo "peak RSS ours/node: 1/$(ratio x "$(hwm_kb "${pids[3]}")" "$(hwm_kb "${pids[0]}")")," \
+        "USS ours/node: 1/$(ratio x "$(uss_kb "${pids[3]}")" "$(uss_kb "${pids[0]}")")"
 fi
 # Idle: no CPU at all between scrapes.
 t0=$(cpu_ticks "${pids[0]}")
