@@ -61,7 +61,7 @@ static void check_inflates(const struct body *b)
     /* One member, nothing after it, and exactly the text. */
     ck_assert_uint_eq(z.avail_in, 0);
     ck_assert_uint_eq(z.total_out, b->text.len);
-    ck_assert(memcmp(out, b->text.data, b->text.len) == 0);
+    ck_assert(b->text.len == 0 || memcmp(out, b->text.data, b->text.len) == 0);
     inflateEnd(&z);
     free(out);
 }
