@@ -9,34 +9,13 @@
 #include <string.h>
 
 #include "ksm/findings.h"
+#include "ksm/parse.h"
 #include "report.h"
 
 size_t report_utf8_len(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n;
-    uint32_t cp;
-
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2, cp = p[0] & 0x1fu;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3, cp = p[0] & 0x0fu;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4, cp = p[0] & 0x07u;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the NUL */
-        cp = cp << 6 | (p[i] & 0x3fu);
-    }
-    /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return n;
+    /* strnlen: a sequence cut by the NUL is no UTF-8. */
+    return ksm_utf8_len((const unsigned char *)s, strnlen(s, 4));
 }
 
 void report_json_string(FILE *out, const char *s)

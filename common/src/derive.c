@@ -6,11 +6,6 @@
 #include <math.h>
 #include <stdbool.h>
 
-static int has(const struct ksm_sample *s, enum ksm_field f)
-{
-    return (s->present & KSM_FIELD_BIT(f)) != 0;
-}
-
 static size_t emit_double(const struct ksm_metric *m, ksm_emit_fn emit,
                           void *ctx, double d)
 {
@@ -54,7 +49,7 @@ static int sum_pages(const struct ksm_sample *s, struct page_sum *sum)
     struct page_sum t = {.exact = 0, .fits = true, .approx = 0};
 
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        if (!has(s, f[i]))
+        if (!derive_has(s, f[i]))
             return -ENOENT;
         t.approx += (double)s->value[f[i]].u;
         if (__builtin_add_overflow(t.exact, s->value[f[i]].u, &t.exact))
@@ -70,10 +65,10 @@ KSM_SERIES_FN(ksm_series_saved_bytes)
     int64_t zero;
     uint64_t pages;
 
-    if (!has(s, KSM_PAGES_SHARING))
+    if (!derive_has(s, KSM_PAGES_SHARING))
         return 0;
     sharing = s->value[KSM_PAGES_SHARING].u;
-    zero = has(s, KSM_ZERO_PAGES) ? s->value[KSM_ZERO_PAGES].i : 0;
+    zero = derive_has(s, KSM_ZERO_PAGES) ? s->value[KSM_ZERO_PAGES].i : 0;
     /*
      * ksm_zero_pages is signed in the kernel but never negative in a sane
      * state; a negative value is still summed honestly, in a double.
@@ -102,7 +97,7 @@ static size_t field_ratio(const struct ksm_metric *m,
                           const struct ksm_sample *s, ksm_emit_fn emit,
                           void *ctx, enum ksm_field num, enum ksm_field den)
 {
-    if (!has(s, num) || !has(s, den))
+    if (!derive_has(s, num) || !derive_has(s, den))
         return 0;
     return emit_double(m, emit, ctx,
                        ratio((double)s->value[num].u, (double)s->value[den].u));
@@ -145,7 +140,8 @@ KSM_SERIES_FN(ksm_series_full_scan_duration)
  */
 static int scan_speed(const struct ksm_sample *s, double *out)
 {
-    if (!has(s, KSM_PAGES_TO_SCAN) || !has(s, KSM_SLEEP_MILLISECS))
+    if (!derive_has(s, KSM_PAGES_TO_SCAN) ||
+        !derive_has(s, KSM_SLEEP_MILLISECS))
         return -ENOENT;
     *out = ratio((double)s->value[KSM_PAGES_TO_SCAN].u * 1000,
                  (double)s->value[KSM_SLEEP_MILLISECS].u);
@@ -201,13 +197,24 @@ int derive_full_scan_seconds(const struct ksm_sample *s, double *out)
     return 0;
 }
 
+int derive_rmap_overhead_bytes(const struct ksm_sample *s, double *out)
+{
+    struct page_sum sum;
+
+    if (sum_pages(s, &sum) != 0)
+        return -ENOENT;
+    *out = sum.approx * (double)s->rmap_item_size;
+    return 0;
+}
+
 int derive_saved_bytes(const struct ksm_sample *s, double *out)
 {
     double zero;
 
-    if (!has(s, KSM_PAGES_SHARING))
+    if (!derive_has(s, KSM_PAGES_SHARING))
         return -ENOENT;
-    zero = has(s, KSM_ZERO_PAGES) ? (double)s->value[KSM_ZERO_PAGES].i : 0;
+    zero =
+        derive_has(s, KSM_ZERO_PAGES) ? (double)s->value[KSM_ZERO_PAGES].i : 0;
     *out =
         ((double)s->value[KSM_PAGES_SHARING].u + zero) * (double)s->page_size;
     return 0;
@@ -228,7 +235,7 @@ size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
 
 KSM_SERIES_FN(ksm_series_advisor_mode)
 {
-    if (!has(s, KSM_ADVISOR_MODE))
+    if (!derive_has(s, KSM_ADVISOR_MODE))
         return 0;
     return derive_emit_selection(m, "mode", &s->advisor_mode, emit, ctx);
 }
@@ -426,7 +433,7 @@ size_t ksm_metric_visit(const struct ksm_metric *m, const struct ksm_sample *s,
 
     if (m->series)
         return m->series(m, s, emit, ctx);
-    if (f < 0 || !has(s, (enum ksm_field)f))
+    if (f < 0 || !derive_has(s, (enum ksm_field)f))
         return 0;
     /* A divisor of 0 or 1 leaves the value exact. */
     if (m->divisor > 1) {

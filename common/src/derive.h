@@ -14,6 +14,12 @@
     size_t name(const struct ksm_metric *m, const struct ksm_sample *s,        \
                 ksm_emit_fn emit, void *ctx)
 
+/* Whether field f of the KSM directory was read in s. */
+static inline bool derive_has(const struct ksm_sample *s, enum ksm_field f)
+{
+    return (s->present & KSM_FIELD_BIT(f)) != 0;
+}
+
 /* Emits the one series of a metric without labels; returns 1. */
 static inline size_t derive_emit(const struct ksm_metric *m, ksm_emit_fn emit,
                                  void *ctx, struct ksm_value v)
@@ -45,6 +51,8 @@ size_t derive_emit_selection(const struct ksm_metric *m, const char *label,
  */
 int derive_full_scan_seconds(const struct ksm_sample *s, double *out);
 int derive_saved_bytes(const struct ksm_sample *s, double *out);
+/* What the rmap_items cost, as ksm_rmap_overhead_bytes reports it. */
+int derive_rmap_overhead_bytes(const struct ksm_sample *s, double *out);
 
 /* Derived from the files of <sysfs>/kernel/mm/ksm. */
 KSM_SERIES_FN(ksm_series_saved_bytes);

@@ -12,14 +12,9 @@
 #include "derive.h"
 #include "ksm/sampler.h"
 
-static bool has(const struct ksm_sample *s, enum ksm_field f)
-{
-    return (s->present & KSM_FIELD_BIT(f)) != 0;
-}
-
 static bool running(const struct ksm_sample *s)
 {
-    return has(s, KSM_RUN) && s->value[KSM_RUN].u == 1;
+    return derive_has(s, KSM_RUN) && s->value[KSM_RUN].u == 1;
 }
 
 static double field(const struct ksm_sample *s, enum ksm_field f)
@@ -113,7 +108,7 @@ static void judge_guests(const struct ksm_sample *s, const struct guest_sums *g,
     st->count = g->may_merge;
 
     st = &out[KSM_FINDING_KSM_OFF];
-    if (has(s, KSM_RUN) && s->proc.scanned)
+    if (derive_has(s, KSM_RUN) && s->proc.scanned)
         judge(st, (double)g->mergeable, ksm_findings[KSM_FINDING_KSM_OFF].limit,
               !running(s) && g->mergeable > 0);
     st->count = g->mergeable;
@@ -132,19 +127,16 @@ static void judge_guests(const struct ksm_sample *s, const struct guest_sums *g,
  */
 static bool net_profit(const struct ksm_sample *s, double *out)
 {
-    double saved;
+    double saved, overhead;
 
-    if (has(s, KSM_GENERAL_PROFIT)) {
+    if (derive_has(s, KSM_GENERAL_PROFIT)) {
         *out = field(s, KSM_GENERAL_PROFIT);
         return true;
     }
-    if (derive_saved_bytes(s, &saved) != 0 || !has(s, KSM_PAGES_SHARED) ||
-        !has(s, KSM_PAGES_UNSHARED) || !has(s, KSM_PAGES_VOLATILE))
+    if (derive_saved_bytes(s, &saved) != 0 ||
+        derive_rmap_overhead_bytes(s, &overhead) != 0)
         return false;
-    *out =
-        saved - (field(s, KSM_PAGES_SHARED) + field(s, KSM_PAGES_SHARING) +
-                 field(s, KSM_PAGES_UNSHARED) + field(s, KSM_PAGES_VOLATILE)) *
-                    (double)s->rmap_item_size;
+    *out = saved - overhead;
     return true;
 }
 
@@ -175,12 +167,12 @@ static void judge_churn(const struct ksm_sample *s,
     const struct ksm_finding_def *d;
     double sharing, unshared, merged, scan;
 
-    if (!has(s, KSM_PAGES_SHARING))
+    if (!derive_has(s, KSM_PAGES_SHARING))
         return;
     sharing = field(s, KSM_PAGES_SHARING);
 
     d = &ksm_findings[KSM_FINDING_UNSHARED];
-    if (has(s, KSM_RUN) && has(s, KSM_PAGES_UNSHARED)) {
+    if (derive_has(s, KSM_RUN) && derive_has(s, KSM_PAGES_UNSHARED)) {
         unshared = field(s, KSM_PAGES_UNSHARED);
         judge(&out[KSM_FINDING_UNSHARED],
               sharing > 0 ? unshared / sharing : unshared, d->limit,
@@ -197,8 +189,8 @@ static void judge_churn(const struct ksm_sample *s,
                   r->cow_per_second * 60 >= d->limit * sharing);
 
     d = &ksm_findings[KSM_FINDING_SCAN_SLOW];
-    if (!has(s, KSM_RUN) || !has(s, KSM_PAGES_SHARED) || !r->has_cow ||
-        derive_full_scan_seconds(s, &scan) != 0)
+    if (!derive_has(s, KSM_RUN) || !derive_has(s, KSM_PAGES_SHARED) ||
+        !r->has_cow || derive_full_scan_seconds(s, &scan) != 0)
         return;
     merged = sharing + field(s, KSM_PAGES_SHARED);
     /* Not while cow holds: the two cures are opposite, and its comes first. */
@@ -221,9 +213,10 @@ static void judge_numa(const struct ksm_sample *s,
     /* A kernel without NUMA has no merge_across_nodes: nothing to judge. */
     judge(&out[KSM_FINDING_NUMA], n, ksm_findings[KSM_FINDING_NUMA].limit,
           n >= ksm_findings[KSM_FINDING_NUMA].limit &&
-              has(s, KSM_MERGE_ACROSS_NODES) &&
+              derive_has(s, KSM_MERGE_ACROSS_NODES) &&
               s->value[KSM_MERGE_ACROSS_NODES].u == 1 &&
-              has(s, KSM_PAGES_SHARING) && s->value[KSM_PAGES_SHARING].u > 0);
+              derive_has(s, KSM_PAGES_SHARING) &&
+              s->value[KSM_PAGES_SHARING].u > 0);
 }
 
 static enum ksm_verdict_kind verdict_of(const struct ksm_sample *s,
@@ -231,7 +224,7 @@ static enum ksm_verdict_kind verdict_of(const struct ksm_sample *s,
 {
     double profit, saved = 0;
 
-    if (!s->up || !has(s, KSM_RUN) || !net_profit(s, &profit))
+    if (!s->up || !derive_has(s, KSM_RUN) || !net_profit(s, &profit))
         return KSM_VERDICT_UNKNOWN;
     (void)derive_saved_bytes(s, &saved);
     if (!running(s) && saved <= 0)

@@ -175,8 +175,7 @@ int ksm_parse_merging_pages(const char *text, size_t n,
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t ksm_utf8_len(const unsigned char *s, size_t n)
 {
     size_t len;
     unsigned cp;
@@ -215,7 +214,7 @@ void ksm_sanitize_text(char *s)
     size_t n = strlen(s);
 
     while (*p) {
-        size_t len = utf8_len(p, n);
+        size_t len = ksm_utf8_len(p, n);
 
         if (len == 0 || *p < 0x20 || *p == 0x7f) {
             *p = '?';

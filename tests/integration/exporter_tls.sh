@@ -7,9 +7,7 @@
 set -u
 EXPORTER=$1 FIXTURES=$2 BCRYPT=$3
 . "$(dirname "$0")/lib.sh"
-for tool in openssl curl; do
-    command -v "$tool" >/dev/null || { fail "$tool is not installed (make test installs it)"; finish; }
-done
+require openssl curl
 SYS=(--path.sysfs="$FIXTURES/typical" --no-collector.process --path.procfs="$FIXTURES/none")
 
 # --- a test CA, a server certificate for 127.0.0.1, client certificates ----
@@ -17,22 +15,12 @@ pki=$TMP/pki
 mkdir -p "$pki"
 (
     cd "$pki" || exit 1
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout ca.key -out ca.crt -days 2 -subj /CN=ksm-test-ca
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout server.key -out server.csr -subj /CN=127.0.0.1
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >san.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-        -out server.crt -days 2 -extfile san.ext
-    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    pki_ca ca ksm-test-ca
+    pki_ca rogue rogue-ca
+    pki_cert server 127.0.0.1 ca "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth"
     for who in client:ca rogueclient:rogue; do
-        name=${who%%:*} ca=${who##*:}
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-            -keyout "$name.key" -out "$name.csr" -subj "/CN=$name"
-        openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" \
-            -CAcreateserial -out "$name.crt" -days 2 -extfile client.ext
+        pki_cert "${who%%:*}" "${who%%:*}" "${who##*:}" extendedKeyUsage=clientAuth
     done
 ) >"$TMP/pki.log" 2>&1 || { cat "$TMP/pki.log"; fail "making test certificates"; finish; }
 

@@ -9,9 +9,7 @@
 set -u
 EXPORTER=$1 FIXTURES=$2 BCRYPT=$3
 . "$(dirname "$0")/lib.sh"
-for tool in openssl curl; do
-    command -v "$tool" >/dev/null || { fail "$tool is not installed (make test installs it)"; finish; }
-done
+require openssl curl
 NODE=$(command -v prometheus-node-exporter)
 [ -n "$NODE" ] || { fail "prometheus-node-exporter is not installed (make test installs it)"; finish; }
 SYS=(--path.sysfs="$FIXTURES/typical" --no-collector.process --path.procfs="$FIXTURES/none")
@@ -21,21 +19,15 @@ pki=$TMP/pki
 mkdir -p "$pki"
 (
     cd "$pki" || exit 1
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout ca.key -out ca.crt -days 2 -subj /CN=ksm-test-ca
+    pki_ca ca ksm-test-ca
     # RSA, so that the TLS_ECDHE_RSA_* suites apply.
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-        -out server.crt -days 2 -extfile server.ext
+    pki_cert server 127.0.0.1 ca "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth" rsa
     for who in scraper:DNS:scraper.example,URI:spiffe://ksm/prometheus,email:ops@example.org,IP:10.0.0.7 \
         other:DNS:other.example; do
         name=${who%%:*} san=${who#*:}
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-            -keyout "$name.key" -out "$name.csr" -subj "/CN=$name"
-        printf 'subjectAltName=%s\nextendedKeyUsage=clientAuth\n' "$san" >"$name.ext"
-        openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key \
-            -CAcreateserial -out "$name.crt" -days 2 -extfile "$name.ext"
+        pki_cert "$name" "$name" ca "subjectAltName=$san
+extendedKeyUsage=clientAuth"
     done
     # Signed by no CA the exporter knows, with an allowed name.
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -30,6 +30,34 @@ finish() {
     exit
 }
 
+# require TOOL...: a tool missing is a failure (make test installs them).
+require() {
+    local tool
+    for tool; do
+        command -v "$tool" >/dev/null ||
+            { fail "$tool is not installed (make test installs it)"; finish; }
+    done
+}
+
+# Test certificates, made in the current directory, valid for two days.
+# pki_ca NAME CN: a self-signed P-256 CA, NAME.key and NAME.crt.
+pki_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$1.key" -out "$1.crt" -days 2 -subj "/CN=$2"
+}
+# pki_cert NAME CN CA EXTENSIONS [rsa]: NAME.key and NAME.crt, issued by the
+# CA of pki_ca with the extension lines given, on a P-256 key (RSA 2048
+# with "rsa").
+pki_cert() {
+    local name=$1 cn=$2 ca=$3 key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    [ "${5:-}" = rsa ] && key=(-newkey rsa:2048)
+    openssl req "${key[@]}" -nodes -keyout "$name.key" -out "$name.csr" \
+        -subj "/CN=$cn" &&
+        printf '%s\n' "$4" >"$name.ext" &&
+        openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" \
+            -CAcreateserial -out "$name.crt" -days 2 -extfile "$name.ext"
+}
+
 # start_exporter NAME ARGS...: starts ksm_exporter on 127.0.0.1:0 unless
 # ARGS give another address; sets PORT and PID, logs to $TMP/NAME.log.
 start_exporter() {

@@ -189,6 +189,13 @@ int ksm_parse_vmstat(const char *text, size_t n, const char *key,
                      uint64_t *out);
 
 /*
+ * The length of the valid UTF-8 sequence at s (at most n bytes, n > 0), or
+ * 0 for a byte that starts none: no overlong forms, no surrogates, nothing
+ * past U+10FFFF.
+ */
+size_t ksm_utf8_len(const unsigned char *s, size_t n);
+
+/*
  * Makes s fit for a label value or a collectd instance: every byte that is
  * not part of valid UTF-8, and every control character, becomes '?'.
  */
