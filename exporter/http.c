@@ -80,6 +80,14 @@ static enum MHD_Result serve_metrics(struct exporter *e,
 
 /* con_cls once the headers passed; otherwise NULL or a struct check. */
 static char headers_seen;
+/*
+ * The same for a request that passed a bcrypt check: the checker counts it
+ * as unseen until its response is out (exporter_completed()), so that a
+ * reload's drain does not stop the daemon between the check and the answer.
+ */
+static char headers_checked;
+/* A request refused after a bcrypt check, its answer queued: the same. */
+static char check_refused;
 
 /*
  * The answer when too many checks wait: 503 with Retry-After, as for a
@@ -179,8 +187,8 @@ static enum gate checked(struct exporter *e, struct MHD_Connection *c,
         auth_remember(&e->auth, &ck->pending);
     explicit_bzero(ck, sizeof(*ck));
     free(ck);
-    *con_cls = NULL;
-    checker_seen(e->checker);
+    /* Seen once answered: the refusals are queued in this call. */
+    *con_cls = g == GATE_PASS ? &headers_checked : &check_refused;
     conns_unpause(e->conns, c);
     return g;
 }
@@ -226,7 +234,8 @@ static enum MHD_Result first_call(struct exporter *e, struct MHD_Connection *c,
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
         strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return answer(e, c, RESPONSE_NOT_ALLOWED);
-    *con_cls = &headers_seen;
+    if (*con_cls != &headers_checked)
+        *con_cls = &headers_seen;
     return MHD_YES;
 }
 
@@ -245,7 +254,9 @@ enum MHD_Result exporter_handle(void *cls, struct MHD_Connection *c,
      * connection, which would cost every scraper a new TCP handshake.
      * Refusals go at once, on the first call.
      */
-    if (*con_cls != &headers_seen)
+    if (*con_cls == &check_refused)
+        return MHD_NO; /* its answer is queued: nothing more to do */
+    if (*con_cls != &headers_seen && *con_cls != &headers_checked)
         return first_call(e, c, method, con_cls);
     if (*upload_size != 0) {
         *upload_size = 0; /* a GET with a body: the body is ignored */
@@ -264,8 +275,10 @@ void exporter_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     struct exporter *e = cls;
 
-    /* A check resumed but never seen again: the daemon is stopping. */
-    if (*con_cls && *con_cls != &headers_seen) {
+    if (*con_cls == &headers_checked || *con_cls == &check_refused) {
+        checker_seen(e->checker);
+    } else if (*con_cls && *con_cls != &headers_seen) {
+        /* A check resumed but never seen again: the daemon is stopping. */
         explicit_bzero(*con_cls, sizeof(struct check));
         free(*con_cls);
         checker_seen(e->checker);
