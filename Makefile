@@ -46,6 +46,8 @@ bench: bench-deps
 	    $(BUILD)-release/exporter/ksm_exporter $(BUILD)-release/tests/floor_server
 	tests/bench/bench_guests.sh $(BUILD)-release/exporter/ksm_exporter \
 	    $(BUILD)-release/tests/nothp
+	tests/bench/bench_bighost.sh $(BUILD)-release/exporter/ksm_exporter \
+	    $(BUILD)-release/tests/bighost $(BUILD)-release/tests/bench_cadence
 	SYSFS=$(SYSFS) tests/bench/bench_auth.sh \
 	    $(BUILD)-release/exporter/ksm_exporter \
 	    $(BUILD)-release/tests/bcrypt_hash $(BUILD)-release/tests/auth_flood

@@ -191,32 +191,56 @@ static bool is_ksmtuned(const char *buf, size_t n)
            st.state != 'Z' && st.state != 'X';
 }
 
-/* Walks the PIDs for the first process match accepts; keeps its stat open. */
-static void find_process(struct ksm_procfs *r, struct watched_process *w,
-                         stat_match_fn match)
+/* Whether the comm file of pid (below the procfs root) reads name. */
+static bool comm_is(const struct ksm_procfs *r, int pid, const char *name)
 {
-    struct dirent *d;
+    char path[32], buf[KSM_COMM_LEN];
+    size_t n, len = strlen(name);
+
+    snprintf(path, sizeof(path), "%d/comm", pid);
+    return ksm_procfs_read_at(r->rootfd, path, buf, sizeof(buf), &n) == 0 &&
+           n == len + 1 && memcmp(buf, name, len) == 0 && buf[len] == '\n';
+}
+
+/* Keeps pid's stat open in w when match accepts it; says whether it did. */
+static bool watch_if(const struct ksm_procfs *r, int pid, stat_match_fn match,
+                     struct watched_process *w)
+{
     char path[32], buf[STAT_BUF];
     size_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "%d/stat", pid);
+    fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (ksm_read_fd(fd, buf, sizeof(buf), &n) == 0 && match(buf, n)) {
+        w->fd = fd;
+        return true;
+    }
+    close(fd);
+    return false;
+}
+
+/*
+ * Walks the PIDs for the first process named name that match accepts, and
+ * keeps its stat open.  comm is read first: the kernel makes stat's
+ * thirty-odd fields for each read, and most processes are not the one.
+ */
+static void find_process(struct ksm_procfs *r, struct watched_process *w,
+                         const char *name, stat_match_fn match)
+{
+    struct dirent *d;
 
     w->searched = true;
     w->searched_ns = ksm_monotonic_ns();
     rewinddir(r->dir);
     while ((d = readdir(r->dir)) != NULL) {
         int pid;
-        int fd;
 
-        if (ksm_procfs_parse_pid(d->d_name, &pid) != 0)
-            continue;
-        snprintf(path, sizeof(path), "%d/stat", pid);
-        fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        if (ksm_read_fd(fd, buf, sizeof(buf), &n) == 0 && match(buf, n)) {
-            w->fd = fd;
+        if (ksm_procfs_parse_pid(d->d_name, &pid) == 0 &&
+            comm_is(r, pid, name) && watch_if(r, pid, match, w))
             return;
-        }
-        close(fd);
     }
 }
 
@@ -243,11 +267,11 @@ static int reread_watched(struct watched_process *w, stat_match_fn match,
  * known and the last search is a minute old, or none was made.
  */
 static bool watch(struct ksm_procfs *r, struct watched_process *w,
-                  stat_match_fn match)
+                  const char *name, stat_match_fn match)
 {
     if (w->fd < 0 &&
         (!w->searched || ksm_monotonic_ns() - w->searched_ns >= KSMD_RETRY_NS))
-        find_process(r, w, match);
+        find_process(r, w, name, match);
     return w->fd >= 0;
 }
 
@@ -278,8 +302,26 @@ void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
     /* Gone or replaced: look for it again, now. */
     if (k->ksmd.fd >= 0 && read_known_ksmd(r, out))
         return;
-    if (look && watch(r, &k->ksmd, is_ksmd))
+    if (look && watch(r, &k->ksmd, "ksmd", is_ksmd))
         read_known_ksmd(r, out);
+}
+
+/*
+ * Looks for ksmtuned among the processes the scan just read, by the comm
+ * it read: a user process's comm is read at every scan, so the search
+ * costs no file but the one stat it confirms, and can run at every scan.
+ */
+static void find_in_scan(struct ksm_procfs *r, struct watched_process *w)
+{
+    const struct process_scan *sc = &r->scan;
+
+    for (size_t i = 0; i < sc->nent; i++) {
+        const struct scan_entry *e = &sc->ent[i];
+
+        if (e->known && strcmp(e->info.comm, "ksmtuned") == 0 &&
+            watch_if(r, e->pid, is_ksmtuned, w))
+            return;
+    }
 }
 
 void ksm_procfs_read_ksmtuned(struct ksm_procfs *r,
@@ -294,5 +336,10 @@ void ksm_procfs_read_ksmtuned(struct ksm_procfs *r,
         out->ksmtuned_running = true;
         return;
     }
-    out->ksmtuned_running = watch(r, w, is_ksmtuned);
+    if (r->scan.enabled) {
+        find_in_scan(r, w);
+        out->ksmtuned_running = w->fd >= 0;
+        return;
+    }
+    out->ksmtuned_running = watch(r, w, "ksmtuned", is_ksmtuned);
 }

@@ -27,15 +27,21 @@ void ksm_procfs_close_kept(struct process_scan *sc, int *fd)
     *fd = -1;
 }
 
-/* Closes what an entry keeps; it starts over at its next read. */
-static void drop_entry(struct process_scan *sc, struct scan_entry *e)
+/* Closes the descriptors an entry keeps; they are opened at its next read. */
+static void close_entry(struct process_scan *sc, struct scan_entry *e)
 {
     ksm_procfs_close_kept(sc, &e->fd);
     ksm_procfs_close_kept(sc, &e->comm_fd);
     ksm_procfs_close_kept(sc, &e->merging_fd);
     ksm_procfs_close_kept(sc, &e->statm_fd);
-    e->known = false;
     e->merging_only = false;
+}
+
+/* Closes what an entry keeps and forgets who it is: it starts over. */
+static void drop_entry(struct process_scan *sc, struct scan_entry *e)
+{
+    close_entry(sc, e);
+    e->known = false;
 }
 
 void ksm_procfs_scan_free(struct ksm_procfs *r)
@@ -423,9 +429,21 @@ static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e,
 {
     enum read_result res = read_process(r, e, refused);
 
-    /* Beyond the budget nothing is kept: the next scan opens afresh. */
-    if (r->scan.fds_kept > r->scan.fd_budget || res == VANISHED)
+    if (res == VANISHED) {
         drop_entry(&r->scan, e);
+    } else if (r->scan.fds_kept > r->scan.fd_budget) {
+        /*
+         * Beyond the budget no descriptor is kept: the next scan opens the
+         * files afresh and reads comm again.  Who the process is stays
+         * known while comm is the same, so that it costs no command line
+         * read per scan; a QEMU process is identified again at every scan,
+         * since without a kept descriptor the guest behind a reused PID
+         * could have the same comm and another name.
+         */
+        close_entry(&r->scan, e);
+        if (e->info.qemu)
+            e->known = false;
+    }
     return res;
 }
 

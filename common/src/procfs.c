@@ -128,7 +128,6 @@ void ksm_procfs_read(struct ksm_procfs *r, bool look_for_ksmd,
         ksm_procfs_read_meminfo(r, out);
         ksm_procfs_read_ksmd(r, look_for_ksmd, out);
         out->opened = true;
-        ksm_procfs_read_ksmtuned(r, out);
         if (r->scan.enabled) {
             out->scanned = true;
             out->source_exists |= (1u << KSM_SRC_KSM_STAT) |
@@ -136,6 +135,8 @@ void ksm_procfs_read(struct ksm_procfs *r, bool look_for_ksmd,
                                   (1u << KSM_SRC_SMAPS_ROLLUP);
             ksm_procfs_scan(r, out);
         }
+        /* After the scan, whose list it searches when there is one. */
+        ksm_procfs_read_ksmtuned(r, out);
     }
     out->vanished = r->scan.vanished;
     memcpy(out->source_errors, r->errors, sizeof(out->source_errors));

@@ -125,8 +125,9 @@ void ksm_procfs_read_ksmd(struct ksm_procfs *r, bool look,
                           struct ksm_procfs_sample *out);
 
 /*
- * Says in out->ksmtuned_running whether a ksmtuned process runs; searches
- * for one when none is known, at most once a minute (ksmd_vmstat.c).
+ * Says in out->ksmtuned_running whether a ksmtuned process runs.  When none
+ * is known it searches the list of the scan just made, or, with the scan
+ * off, walks the PIDs at most once a minute (ksmd_vmstat.c).
  */
 void ksm_procfs_read_ksmtuned(struct ksm_procfs *r,
                               struct ksm_procfs_sample *out);

@@ -6,17 +6,13 @@
 # addresses.  Prints one table.
 # Usage: bench_auth.sh KSM_EXPORTER BCRYPT_HASH AUTH_FLOOD [SECONDS]
 set -u
+. "$(dirname "$0")/lib.sh"
 EXPORTER=$1 BCRYPT=$2 FLOOD=$3 SECS=${4:-10}
 SYSFS=${SYSFS:-/sys}
 TMP=$(mktemp -d /tmp/ksm-bench.XXXXXX)
 PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
-free_port() {
-    local p=$1
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # start COST: an exporter whose one user's hash has that cost.

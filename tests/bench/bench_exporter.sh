@@ -9,6 +9,7 @@
 # on the exporter's body.
 # Usage: bench_exporter.sh KSM_EXPORTER FLOOR_SERVER [SECONDS]
 set -u
+. "$(dirname "$0")/lib.sh"
 EXPORTER=$1 FLOOR=$2 SECS=${3:-5}
 BENCH_GZIP=${BENCH_GZIP:-}
 SYSFS=${SYSFS:-/sys}
@@ -18,20 +19,6 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 TICK=$(getconf CLK_TCK)
 
-free_port() {
-    local p=$1
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-wait_port() {
-    local i
-    for i in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$1/metrics" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n }' "/proc/$1/smaps_rollup"; }

@@ -11,6 +11,7 @@
 # otherwise it says SKIP.  KSM's settings are restored in a trap.
 # Usage: bench_guests.sh KSM_EXPORTER NOTHP [SECONDS]
 set -u
+. "$(dirname "$0")/lib.sh"
 EXPORTER=$1 NOTHP=$2 SECS=${3:-4}
 KSM=/sys/kernel/mm/ksm
 if [ "$(id -u)" -ne 0 ] || [ ! -w "$KSM/run" ]; then
@@ -66,13 +67,6 @@ echo 0 >"$KSM/run"
 echo "3 guests of 256 MiB merged in $((SECONDS - t0)) s: pages_sharing $(cat "$KSM/pages_sharing")," \
      "$(find /proc -maxdepth 1 -name "[0-9]*" | wc -l) processes on this host"
 
-free_port() {
-    local p=$1
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-# cpu_ns PID: CPU time of all of its threads, in ns.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 names=() pids=() ports=()
 add() { # NAME ARGS...
     local name=$1 port pid
@@ -81,10 +75,7 @@ add() { # NAME ARGS...
     "$EXPORTER" --web.listen-address="127.0.0.1:$port" --log.level=error "$@" &
     pid=$!
     PIDS+=("$pid")
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/metrics" && break
-        sleep 0.05
-    done
+    wait_port "$port" || { echo "$name did not start"; exit 1; }
     names+=("$name"); pids+=("$pid"); ports+=("$port")
 }
 add noproc --no-collector.process

@@ -296,6 +296,71 @@ START_TEST(test_changes)
 }
 END_TEST
 
+/* Writes a command line (a string literal, NULs within) to dir/cmdline. */
+#define write_cmdline(dir, lit) write_cmdline_n(dir, lit, sizeof(lit) - 1)
+
+static void write_cmdline_n(const char *dir, const char *text, size_t n)
+{
+    char path[4096];
+    FILE *f;
+
+    join(path, dir, "/cmdline");
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+/*
+ * Beyond the descriptor budget a process's files are opened at every scan,
+ * but who it is stays known while its comm stays: its command line is read
+ * once, not at every scan.  A QEMU process is identified at every scan: a
+ * guest under a reused PID could have the same comm and another name.
+ */
+START_TEST(test_identity_beyond_budget)
+{
+    char root[4096], ksm[4096], worker[4096], guest[4096], path[4096];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+    const struct ksm_process *p;
+
+    scratch_root(root, ksm);
+    fake_process(root, "100", "ksm_stat", "ksm_merging_pages 7\n", "worker",
+                 "/usr/bin/worker", worker);
+    fake_process(root, "200", "ksm_stat", "ksm_merging_pages 9\n",
+                 "qemu-system-x86", "", guest);
+    write_cmdline(guest, "/usr/bin/qemu-system-x86_64\0-name\0guest=alpha\0");
+    r = reader(root, true, 0, 1);
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 2);
+    /* Only the guest's command line is read again: the worker's may go. */
+    join(path, worker, "/cmdline");
+    ck_assert_int_eq(unlink(path), 0);
+    write_cmdline(guest, "/usr/bin/qemu-system-x86_64\0-name\0guest=beta\0");
+    write_file(worker, "ksm_stat", "ksm_merging_pages 8\n");
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 2);
+    p = by_pid(&s, "100");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->qemu);
+    ck_assert_str_eq(p->comm, "worker");
+    ck_assert_int_eq(V(p, MERGING_PAGES), 8);
+    p = by_pid(&s, "200");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->vm, "beta");
+    /* A new comm is a new program: identified again. */
+    write_file(worker, "comm", "qemu-system-x86\n");
+    write_cmdline(worker, "/usr/bin/qemu-system-x86_64\0-name\0guest=gamma\0");
+    ksm_procfs_read(r, true, &s);
+    p = by_pid(&s, "100");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->qemu);
+    ck_assert_str_eq(p->vm, "gamma");
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
 /*
  * A process first seen between fork and exec (libvirt's child before it
  * becomes QEMU) is identified again once its comm changes.
@@ -1092,6 +1157,7 @@ int main(void)
 
     tcase_add_test(tc, test_typical);
     tcase_add_test(tc, test_no_fd_budget);
+    tcase_add_test(tc, test_identity_beyond_budget);
     tcase_add_test(tc, test_limit);
     tcase_add_test(tc, test_processes_off);
     tcase_add_test(tc, test_changes);

@@ -588,11 +588,17 @@ START_TEST(test_config)
 }
 END_TEST
 
-/* A stat line of a process named comm in state st, with the given flags. */
+/*
+ * A stat line of a process named comm in state st, with the given flags,
+ * and its comm file, which the kernel writes from the same name.
+ */
 static void write_stat(const char *dir, const char *comm, char st,
                        const char *flags)
 {
     char text[512];
+
+    snprintf(text, sizeof(text), "%s\n", comm);
+    write_file(dir, "1014/comm", text);
 
     snprintf(text, sizeof(text),
              "1014 (%s) %c 1 1 1 0 -1 %s 0 0 0 0 1 1 0 0 20 0 1 0 5000 "
@@ -658,6 +664,52 @@ START_TEST(test_ksmtuned_process)
     ck_assert_int_eq(read_fixture("typical", &s), 0);
     ck_assert(!s.proc.opened);
     ck_assert(!s.proc.ksmtuned_running);
+}
+END_TEST
+
+/*
+ * With the process scan on, ksmtuned is looked for among the processes the
+ * scan read, at every scrape: one started later shows at the next, not a
+ * minute later.
+ */
+START_TEST(test_ksmtuned_found_by_scan)
+{
+    struct ksm_sampler_config cfg = {
+        .sysfs_root = fixture("typical"), .page_size = 4096, .processes = true};
+    static const char cmdline[] = "/bin/bash\0/usr/sbin/ksmtuned\0";
+    char root[4096], sub[4096], path[4096];
+    struct ksm_sampler *sp;
+    struct ksm_sample s;
+    FILE *f;
+
+    snprintf(root, sizeof(root), "/tmp/ksm-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    join(sub, root, "/1014");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    join(path, sub, "/cmdline");
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(cmdline, 1, sizeof(cmdline) - 1, f),
+                      sizeof(cmdline) - 1);
+    fclose(f);
+    write_file(root, "1014/ksm_stat", "ksm_rmap_items 0\n");
+    write_stat(root, "bash", 'S', "4194560");
+    cfg.procfs_root = root;
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.scanned);
+    ck_assert_uint_eq(s.proc.examined, 1);
+    ck_assert(!s.proc.ksmtuned_running);
+    /* The script starts: found at the next scrape. */
+    write_stat(root, "ksmtuned", 'S', "4194560");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(s.proc.ksmtuned_running);
+    /* A kernel thread of that name is not the script. */
+    write_stat(root, "ksmtuned", 'S', "2129984");
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert(!s.proc.ksmtuned_running);
+    ksm_sampler_free(sp);
+    rm_rf(root);
 }
 END_TEST
 
@@ -874,6 +926,7 @@ static Suite *sampler_suite(void)
 
     tc = tcase_create("ksmtuned");
     tcase_add_test(tc, test_ksmtuned_process);
+    tcase_add_test(tc, test_ksmtuned_found_by_scan);
     tcase_add_test(tc, test_ksmtuned_config);
     tcase_add_test(tc, test_ksmtuned_names);
     tcase_add_test(tc, test_ksmtuned_tracker);

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# Helpers shared by the benchmark scripts; sourced, not run.
+
+# free_port FROM: the first port from FROM on that nothing listens on.
+free_port() {
+    local p=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+    echo "$p"
+}
+
+# wait_port PORT: waits up to 5 s for /metrics to answer there.
+wait_port() {
+    local i
+    for i in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$1/metrics" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# cpu_ticks PID: the process's user and system time, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# cpu_ns PID: the CPU time of all of the process's threads, in ns.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
