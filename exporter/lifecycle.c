@@ -85,8 +85,7 @@ int exporter_init(struct exporter *e, const struct exporter_config *cfg)
                strerror(-err));
         e->self = NULL;
     }
-    if (body_pool_init(&e->bodies) != 0)
-        log_kv(&cfg->log, KSM_LOG_WARN, "cannot set up gzip: sending plain", 0);
+    body_pool_init(&e->bodies);
     err = responses_make(&e->responses, &e->cfg, &e->web);
     if (err) {
         log_kv(&cfg->log, KSM_LOG_ERROR, "out of memory", 0);

@@ -46,13 +46,11 @@ check "Prometheus' Accept: OpenMetrics" grep -qi '^Content-Type: application/ope
 check "OpenMetrics ends in # EOF" test "$(tail -n1 "$TMP/om.txt")" = "# EOF"
 check "OpenMetrics counter family without _total" grep -q '^# TYPE ksm_full_scans counter$' "$TMP/om.txt"
 check "OpenMetrics units" grep -q '^# UNIT ksm_saved_bytes bytes$' "$TMP/om.txt"
-curl -s -D "$TMP/gz.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/gz.bin"
-check "gzip when accepted" grep -qi '^Content-Encoding: gzip' "$TMP/gz.h"
-check "Vary names Accept-Encoding" grep -qi '^Vary: .*Accept-Encoding' "$TMP/gz.h"
-check "gzip body decompresses to the metrics" bash -c "gunzip -c '$TMP/gz.bin' | grep -q '^ksm_pages_sharing 196608$'"
-check "gzip body is smaller" test "$(stat -c %s "$TMP/gz.bin")" -lt "$(stat -c %s "$TMP/text.prom")"
-curl -s -D "$TMP/gz0.h" -o /dev/null -H 'Accept-Encoding: gzip;q=0' "$(url /metrics)"
-check "gzip;q=0 is refused" bash -c "! grep -qi '^Content-Encoding' '$TMP/gz0.h'"
+# A body that fits TCP's initial window (under 14,000 bytes) goes plain.
+curl -s -D "$TMP/plain.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/plain.prom"
+check "body of $(stat -c %s "$TMP/plain.prom") bytes, under 14000" test "$(stat -c %s "$TMP/plain.prom")" -lt 14000
+check "a body under 14000 bytes is not gzipped" bash -c "! grep -qi '^Content-Encoding' '$TMP/plain.h'"
+check "Vary names Accept-Encoding on a plain body too" grep -qi '^Vary: .*Accept-Encoding' "$TMP/plain.h"
 
 # Concurrent scrapes each get a whole, uncorrupted body.
 for i in $(seq 20); do
@@ -67,12 +65,19 @@ check "20 concurrent scrapes all intact ($bad bad)" test "$bad" = 0
 check "SIGTERM exits 0" stop_exporter
 check "start-up says per-process figures are off" grep -q 'level=info msg="per-process figures are off" flag=--no-collector.process' "$TMP/routes.log"
 
-# A body below one TCP segment is not worth compressing.
-start_exporter small --path.sysfs="$FIXTURES/does-not-exist" --no-collector.process --path.procfs="$FIXTURES/does-not-exist" \
-    --path.ksmtuned-config="$FIXTURES/does-not-exist" || exit 1
-curl -s -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/small.prom"
-check "small body ($(stat -c %s "$TMP/small.prom") bytes) under 1400" test "$(stat -c %s "$TMP/small.prom")" -lt 1400
-check "small body is not gzipped" bash -c "! grep -qi '^Content-Encoding' '$TMP/small.h'"
+# A larger body, with the fake procfs's processes, is gzipped when accepted.
+start_exporter gzip --path.sysfs="$FIXTURES/typical" --path.procfs="$FIXTURES/../procfs/typical" || exit 1
+curl -s "$(url /metrics)" >"$TMP/big.prom"
+check "body of $(stat -c %s "$TMP/big.prom") bytes, over 14000" test "$(stat -c %s "$TMP/big.prom")" -ge 14000
+curl -s -D "$TMP/gz.h" -H 'Accept-Encoding: gzip' "$(url /metrics)" >"$TMP/gz.bin"
+check "gzip when accepted" grep -qi '^Content-Encoding: gzip' "$TMP/gz.h"
+check "Vary names Accept-Encoding" grep -qi '^Vary: .*Accept-Encoding' "$TMP/gz.h"
+check "gzip body decompresses to the metrics" bash -c "gunzip -c '$TMP/gz.bin' | grep -q '^ksm_pages_sharing 196608$'"
+check "gzip body is smaller" test "$(stat -c %s "$TMP/gz.bin")" -lt "$(stat -c %s "$TMP/big.prom")"
+curl -s -D "$TMP/gz0.h" -o /dev/null -H 'Accept-Encoding: gzip;q=0' "$(url /metrics)"
+check "gzip;q=0 is refused" bash -c "! grep -qi '^Content-Encoding' '$TMP/gz0.h'"
+curl -s -D "$TMP/gznone.h" -o /dev/null "$(url /metrics)"
+check "no Accept-Encoding: a large body is not compressed" bash -c "! grep -qi '^Content-Encoding' '$TMP/gznone.h'"
 stop_exporter
 
 # --- a custom path -----------------------------------------------------------

@@ -71,9 +71,11 @@ START_TEST(test_gzip_inflates)
     struct body_pool p;
     struct body *b;
 
-    ck_assert_int_eq(body_pool_init(&p), 0);
+    body_pool_init(&p);
     b = body_take(&p);
     ck_assert_ptr_nonnull(b);
+    /* No compressor until a body is compressed. */
+    ck_assert_ptr_null(p.gzip);
     fill(b, sizes[_i], false);
     ck_assert_int_eq(body_compress(&p, b), 0);
     check_inflates(b);
@@ -94,7 +96,7 @@ START_TEST(test_reuse)
     struct body_pool p;
     struct body *b;
 
-    ck_assert_int_eq(body_pool_init(&p), 0);
+    body_pool_init(&p);
     for (int round = 0; round < 2; round++) {
         for (size_t i = sizeof(sizes) / sizeof(sizes[0]); i-- > 0;) {
             b = body_take(&p);
