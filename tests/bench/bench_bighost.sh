@@ -42,8 +42,10 @@ grep -q ready "$TMP/ready" || { echo "bighost did not start"; exit 1; }
 nprocs=$(find /proc -maxdepth 1 -name "[0-9]*" | wc -l)
 echo "big host: $GUESTS guests ($MIB MiB written of 1 GiB each) and $OTHERS other" \
     "processes; $nprocs in all"
-echo "open-file limit $(ulimit -n): the scan keeps at most $(($(ulimit -n) / 2))" \
-    "descriptors, two per process"
+lim=$(ulimit -n)
+[ "$lim" -ge 2048 ] && keep=$((lim - 1024)) || keep=$((lim / 2))
+echo "open-file limit $lim: the scan keeps at most $keep descriptors, two per" \
+    "process and three per guest"
 echo
 "$CADENCE"
 echo
@@ -55,8 +57,8 @@ scrape() {
         "http://127.0.0.1:$1/metrics" | awk '{ printf "%.0f\n", $1 * 1e6 }'
 }
 
-printf '%-28s %11s %11s %9s %8s %11s %9s\n' "exporter" "wall us" "CPU us" \
-    "us/proc" "series" "body bytes" "gzipped"
+printf '%-14s %9s %9s %8s %7s %10s %8s %9s %8s\n' "exporter" "wall us" "CPU us" \
+    "us/proc" "series" "body bytes" "gzipped" "peak RSS" "USS"
 for mode in no-process process; do
     args=()
     [ "$mode" = no-process ] && args=(--no-collector.process)
@@ -79,9 +81,10 @@ for mode in no-process process; do
     wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     awk -v m="$mode" -v w="$wall" -v d=$((c1 - c0)) -v n="$SCRAPES" \
         -v e="${examined:-0}" -v s="$series" -v b="$(stat -c %s "$TMP/body")" -v g="$gz" \
+        -v r="$(hwm_kb "$pid")" -v u="$(uss_kb "$pid")" \
         'BEGIN { cpu = d / n / 1e3
-                 printf "%-28s %11d %11.0f %9s %8d %11d %9d\n", m, w, cpu,
-                        (e > 0 ? sprintf("%.2f", cpu / e) : "-"), s, b, g }'
+                 printf "%-14s %9d %9.0f %8s %7d %10d %8d %6d kB %5d kB\n", m, w, cpu,
+                        (e > 0 ? sprintf("%.2f", cpu / e) : "-"), s, b, g, r, u }'
     kill "$pid"
     wait "$pid" 2>/dev/null
 done

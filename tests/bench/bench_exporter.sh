@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # ksm_exporter against node_exporter (ksmd collector only) and against the
-# floor (a bare libmicrohttpd server that preads the same files and sends the
-# same body, gzipped the same way when asked), all on the real /sys, driven
+# floor (a bare libmicrohttpd server that preads the same files as a scrape
+# and sends the same body, gzipped by the same rule), all on the real /sys, driven
 # in turn by wrk in one run.  Prints one table, the ratios, and the memory of
 # each: peak RSS, PSS and USS (Private_Clean + Private_Dirty) while serving.
 # With BENCH_GZIP set to bench_gzip, it first compares the gzip compressors
@@ -19,9 +19,6 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 TICK=$(getconf CLK_TCK)
 
-hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
-pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
-uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n }' "/proc/$1/smaps_rollup"; }
 
 names=() pids=() ports=()
 add() { # NAME PORT COMMAND...
@@ -45,8 +42,16 @@ add ours+proc "$p" "$TMP/ksm_exporter" --web.listen-address="127.0.0.1:$p" \
 curl -s -o "$TMP/body.prom" "http://127.0.0.1:${ports[0]}/metrics"
 ksmd=$(pgrep -x ksmd | head -1)
 p=$(free_port $((p + 1)))
-add floor "$p" "$FLOOR" "$p" "$TMP/body.prom" "$SYSFS" /proc/vmstat \
-    ${ksmd:+/proc/$ksmd/stat} /proc/self/stat
+# Every file a scrape of ours reads: the KSM files, THP's modes, the NUMA
+# nodes, vmstat, meminfo, ksmd's and its own stat.
+extra=()
+for f in "$SYSFS/kernel/mm/transparent_hugepage/enabled" \
+    "$SYSFS/kernel/mm/transparent_hugepage/defrag" \
+    "$SYSFS/devices/system/node/has_memory"; do
+    [ -r "$f" ] && extra+=("$f")
+done
+add floor "$p" "$FLOOR" "$p" "$TMP/body.prom" "$SYSFS" "${extra[@]}" \
+    /proc/vmstat /proc/meminfo ${ksmd:+/proc/$ksmd/stat} /proc/self/stat
 if [ -n "$NODE" ]; then
     p=$(free_port $((p + 1)))
     add node "$p" "$NODE" --collector.disable-defaults --collector.ksmd \

@@ -23,3 +23,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # cpu_ns PID: the CPU time of all of the process's threads, in ns.
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+
+# hwm_kb, pss_kb, uss_kb PID: peak RSS, PSS and USS (Private_Clean +
+# Private_Dirty) in kB.
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n }' "/proc/$1/smaps_rollup"; }

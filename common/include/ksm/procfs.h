@@ -91,8 +91,9 @@ struct ksm_procfs_config {
     size_t max_processes;
     /*
      * How many per-process descriptors may be kept open between scans;
-     * beyond them a process's file is opened at every scan.  0 means half
-     * of RLIMIT_NOFILE's soft limit.
+     * beyond them a process's file is opened at every scan.  0 means the
+     * soft RLIMIT_NOFILE at ksm_procfs_new() less 1024 descriptors for the
+     * adapter (half of a limit under 2048).
      */
     size_t fd_budget;
     /* Clock ticks per second of /proc/PID/stat; 0 means sysconf(). */
