@@ -37,11 +37,22 @@ static void close_entry(struct process_scan *sc, struct scan_entry *e)
     e->merging_only = false;
 }
 
-/* Closes what an entry keeps and forgets who it is: it starts over. */
+/*
+ * Closes what an entry keeps and forgets who it is: it starts over.  A
+ * guest's state stays until the process is identified again, which tells
+ * whether it still runs the same guest.
+ */
 static void drop_entry(struct process_scan *sc, struct scan_entry *e)
 {
     close_entry(sc, e);
     e->known = false;
+}
+
+/* Closes and frees what an entry of a process that is gone holds. */
+static void discard_entry(struct process_scan *sc, struct scan_entry *e)
+{
+    drop_entry(sc, e);
+    ksm_procfs_forget_guest(sc, e);
 }
 
 void ksm_procfs_scan_free(struct ksm_procfs *r)
@@ -49,7 +60,7 @@ void ksm_procfs_scan_free(struct ksm_procfs *r)
     struct process_scan *sc = &r->scan;
 
     for (size_t i = 0; i < sc->nent; i++)
-        drop_entry(sc, &sc->ent[i]);
+        discard_entry(sc, &sc->ent[i]);
     free(sc->ent);
     free(sc->next);
     free(sc->pids);
@@ -130,39 +141,6 @@ static bool worth_listing(const struct ksm_process *p)
     return false;
 }
 
-/*
- * QEMU guests by process or program name: qemu-system-* (comm is cut to 15
- * bytes: "qemu-system-x86"), qemu-kvm (RHEL), kvm (Proxmox), and "qemu:NAME"
- * that QEMU's -name process=... sets.  qemu-img, qemu-nbd, qemu-pr-helper
- * and the like are tools, not guests.
- */
-static bool is_qemu_name(const char *name, size_t len)
-{
-    return (len > 12 && memcmp(name, "qemu-system-", 12) == 0) ||
-           (len > 5 && memcmp(name, "qemu:", 5) == 0) ||
-           (len == 8 && memcmp(name, "qemu-kvm", 8) == 0) ||
-           (len == 3 && memcmp(name, "kvm", 3) == 0);
-}
-
-/* Reads a comm file into out (KSM_COMM_LEN), without its newline. */
-static int read_comm(int fd, char *out)
-{
-    size_t n;
-    int err = ksm_read_fd(fd, out, KSM_COMM_LEN - 1, &n);
-
-    if (err == -EOVERFLOW) {
-        n = KSM_COMM_LEN - 1;
-        err = 0;
-    }
-    if (err)
-        return err;
-    while (n > 0 && out[n - 1] == '\n')
-        n--;
-    out[n] = '\0';
-    ksm_sanitize_text(out);
-    return 0;
-}
-
 int ksm_procfs_read_at(int dirfd, const char *path, char *buf, size_t cap,
                        size_t *len)
 {
@@ -174,56 +152,6 @@ int ksm_procfs_read_at(int dirfd, const char *path, char *buf, size_t cap,
     err = ksm_read_fd(fd, buf, cap, len);
     close(fd);
     return err;
-}
-
-/*
- * Reads the process's command line to tell whether it is a QEMU guest, the
- * guest's name, and whether ksmtuned counts it.  What was known of another
- * guest under this PID is forgotten.  ksmtuned's verdict is kept while comm
- * and the guest's name stay the same: it may take a read of 128 KiB (see
- * ksm_procfs_ksmtuned_counts()), and a process beyond the descriptor
- * budget is identified at every scan.  Returns 0 or the negative errno of
- * reading the command line.
- */
-static int identify_program(struct ksm_procfs *r, struct scan_entry *e)
-{
-    char *cmdline = r->scan.cmdline;
-    char path[32];
-    char old_vm[KSM_VM_NAME_LEN];
-    const char *base;
-    bool was_qemu = e->info.qemu;
-    bool cut = false;
-    size_t n, len;
-    int err;
-
-    snprintf(path, sizeof(path), "%d/cmdline", e->pid);
-    err = ksm_procfs_read_at(r->rootfd, path, cmdline, CMDLINE_BUF, &n);
-    if (err == -EOVERFLOW) {
-        /* A longer command line: the first part holds QEMU's -name. */
-        n = CMDLINE_BUF;
-        cut = true;
-        err = 0;
-    }
-    if (err)
-        return err;
-    memcpy(old_vm, e->info.vm, sizeof(old_vm));
-    len = strnlen(cmdline, n);
-    base = memrchr(cmdline, '/', len);
-    base = base ? base + 1 : cmdline;
-    e->info.qemu = is_qemu_name(e->info.comm, strlen(e->info.comm)) ||
-                   is_qemu_name(base, (size_t)(cmdline + len - base));
-    e->info.vm[0] = '\0';
-    if (e->info.qemu &&
-        ksm_parse_qemu_name(cmdline, n, e->info.vm, sizeof(e->info.vm)) != 0)
-        e->info.vm[0] = '\0';
-    if (!e->info.qemu || !was_qemu || strcmp(old_vm, e->info.vm) != 0)
-        ksm_procfs_forget_guest(&r->scan, e);
-    if (!e->counted_known)
-        e->info.ksmtuned_counted =
-            e->info.qemu && ksm_procfs_ksmtuned_counts(r, e, cmdline, n, cut);
-    e->counted_known = true;
-    e->known = true;
-    return 0;
 }
 
 int ksm_procfs_open_kept(struct ksm_procfs *r, const struct scan_entry *e,
@@ -307,7 +235,8 @@ static enum read_result open_source(struct ksm_procfs *r, struct scan_entry *e,
  * Kernels 6.1 to 6.3 print ksm_stat without ksm_merging_pages, which they
  * have as a file of its own: read it there.
  */
-static int read_merging_file(struct ksm_procfs *r, struct scan_entry *e)
+static int read_merging_file(struct ksm_procfs *r, struct scan_entry *e,
+                             struct ksm_process_figures *f)
 {
     char buf[32];
     size_t n;
@@ -320,15 +249,15 @@ static int read_merging_file(struct ksm_procfs *r, struct scan_entry *e)
     if (err == 0)
         err = ksm_read_fd(e->merging_fd, buf, sizeof(buf), &n);
     if (err == 0)
-        err = ksm_parse_merging_pages(buf, n, &e->info.figures);
+        err = ksm_parse_merging_pages(buf, n, f);
     return err;
 }
 
-/* Parses the text of the process's KSM file into its figures. */
+/* Parses the text of the process's KSM file into its figures f. */
 static int parse_figures(struct ksm_procfs *r, struct scan_entry *e,
-                         const char *buf, size_t n)
+                         const char *buf, size_t n,
+                         struct ksm_process_figures *f)
 {
-    struct ksm_process_figures *f = &e->info.figures;
     int err;
 
     if (e->merging_only) {
@@ -342,28 +271,8 @@ static int parse_figures(struct ksm_procfs *r, struct scan_entry *e,
     }
     err = ksm_parse_ksm_stat(buf, n, f);
     if (err == 0 && !(f->present & (1u << KSM_PROC_MERGING_PAGES)))
-        err = read_merging_file(r, e);
+        err = read_merging_file(r, e, f);
     return err;
-}
-
-/*
- * Reads comm at every scan: a process seen between fork and exec (libvirt's
- * child before it becomes QEMU) changes it, and is identified again.
- */
-static int refresh_identity(struct ksm_procfs *r, struct scan_entry *e)
-{
-    char comm[KSM_COMM_LEN];
-    int err = read_comm(e->comm_fd, comm);
-
-    if (err)
-        return err;
-    if (strcmp(comm, e->info.comm) != 0)
-        e->counted_known = false;
-    else if (e->known)
-        return 0;
-    memcpy(e->info.comm, comm, sizeof(comm));
-    snprintf(e->info.pid, sizeof(e->info.pid), "%d", e->pid);
-    return identify_program(r, e);
 }
 
 /*
@@ -388,19 +297,18 @@ static enum read_result read_ksm_file(struct ksm_procfs *r,
          * The process behind a kept descriptor exited; a process listed
          * under the same PID is a new one: start over, once.
          */
-        drop_entry(&r->scan, e);
-        ksm_procfs_forget_guest(&r->scan, e);
+        discard_entry(&r->scan, e);
     }
 }
 
 /*
- * Reads one process's KSM figures and, when they are new, who it is.  A
- * process without a KSM file to read has no figures (present is 0), and
- * is listed only when it is a QEMU guest.  *refused says whether access
- * to its KSM file was refused, whatever the result.
+ * Reads one process's KSM figures into p (zeroed) and, when they are new,
+ * who it is.  A process without a KSM file to read has no figures (present
+ * is 0), and is listed only when it is a QEMU guest.  *refused says
+ * whether access to its KSM file was refused, whatever the result.
  */
 static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e,
-                                     bool *refused)
+                                     struct ksm_process *p, bool *refused)
 {
     char buf[KSM_STAT_BUF];
     size_t n = 0;
@@ -409,25 +317,24 @@ static enum read_result read_process(struct ksm_procfs *r, struct scan_entry *e,
 
     if (res != LISTED)
         return res;
-    if (e->fd < 0)
-        e->info.figures = (struct ksm_process_figures){0};
-    else if (err == 0 && n == 0)
+    if (e->fd >= 0 && err == 0 && n == 0)
         return UNLISTED; /* a kernel thread: no mm, nothing to say */
-    else if (err == 0)
-        err = parse_figures(r, e, buf, n);
+    if (e->fd >= 0 && err == 0)
+        err = parse_figures(r, e, buf, n, &p->figures);
     if (err == 0)
-        err = refresh_identity(r, e);
-    if (err == 0 && e->info.qemu)
-        err = ksm_procfs_read_rss(r, e);
+        err = ksm_procfs_refresh_identity(r, e, p->comm);
+    p->qemu = e->guest != NULL;
+    if (err == 0 && p->qemu)
+        err = ksm_procfs_read_rss(r, e, p);
     if (err)
         return classify_failure(r, err);
-    return worth_listing(&e->info) ? LISTED : UNLISTED;
+    return worth_listing(p) ? LISTED : UNLISTED;
 }
 
 static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e,
-                                   bool *refused)
+                                   struct ksm_process *p, bool *refused)
 {
-    enum read_result res = read_process(r, e, refused);
+    enum read_result res = read_process(r, e, p, refused);
 
     if (res == VANISHED) {
         drop_entry(&r->scan, e);
@@ -441,7 +348,7 @@ static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e,
          * could have the same comm and another name.
          */
         close_entry(&r->scan, e);
-        if (e->info.qemu)
+        if (e->guest)
             e->known = false;
     }
     return res;
@@ -457,7 +364,7 @@ static struct scan_entry take_entry(struct process_scan *sc, size_t *i, int pid)
         .pid = pid, .fd = -1, .comm_fd = -1, .merging_fd = -1, .statm_fd = -1};
 
     while (*i < sc->nent && sc->ent[*i].pid < pid)
-        drop_entry(sc, &sc->ent[(*i)++]);
+        discard_entry(sc, &sc->ent[(*i)++]);
     if (*i < sc->nent && sc->ent[*i].pid == pid)
         e = sc->ent[(*i)++];
     return e;
@@ -476,6 +383,37 @@ static void keep_list(struct process_scan *sc, size_t nnext)
     sc->nent = nnext;
 }
 
+/*
+ * Appends p, the process of e, to this scan's list: its PID as a label,
+ * and what its guest state keeps (the THP share comes with
+ * ksm_procfs_read_thp_shares()).
+ */
+static void list_process(struct process_scan *sc, struct scan_entry *e,
+                         struct ksm_process *p, size_t *nout)
+{
+    snprintf(p->pid, sizeof(p->pid), "%d", e->pid);
+    if (e->guest) {
+        memcpy(p->vm, e->guest->vm, sizeof(p->vm));
+        p->ksmtuned_counted = e->guest->ksmtuned_counted;
+    }
+    e->listed_at = (uint32_t)*nout;
+    sc->out[(*nout)++] = *p;
+}
+
+/*
+ * Room for the next list and for listing every PID.  Only the pages of the
+ * processes listed are touched (a few hundred): the rest of a large list
+ * costs no memory.  Returns 0 or -ENOMEM.
+ */
+static int make_room(struct process_scan *sc, size_t npids)
+{
+    if (grow((void **)&sc->next, &sc->next_cap, npids,
+             sizeof(struct scan_entry)) != 0)
+        return -ENOMEM;
+    return grow((void **)&sc->out, &sc->out_cap, npids ? npids : 1,
+                sizeof(struct ksm_process));
+}
+
 void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
 {
     struct process_scan *sc = &r->scan;
@@ -483,44 +421,35 @@ void ksm_procfs_scan(struct ksm_procfs *r, struct ksm_procfs_sample *out)
     size_t npids = list_pids(r, &out->over_limit);
     size_t i = 0, nnext = 0, nout = 0;
 
-    if (grow((void **)&sc->next, &sc->next_cap, npids,
-             sizeof(struct scan_entry)) != 0 ||
-        grow((void **)&sc->out, &sc->out_cap, npids ? npids : 1,
-             sizeof(struct ksm_process)) != 0) {
+    if (make_room(sc, npids) != 0) {
         out->over_limit += npids;
         return;
     }
     for (size_t j = 0; j < npids; j++) {
         struct scan_entry e = take_entry(sc, &i, sc->pids[j]);
+        struct ksm_process p = {0};
         bool refused = false;
         enum read_result res;
 
         out->examined++;
         e.listed_at = NOT_LISTED;
-        res = read_entry(r, &e, &refused);
+        res = read_entry(r, &e, &p, &refused);
         /* A guest whose KSM file is refused is listed, and denied too. */
         if (refused && res != VANISHED && res != DENIED)
             out->denied++;
-        switch (res) {
-        case LISTED:
-            e.listed_at = nout;
-            sc->out[nout++] = e.info;
-            break;
-        case VANISHED:
+        if (res == VANISHED) {
             sc->vanished++;
-            drop_entry(sc, &e);
+            discard_entry(sc, &e);
             continue;
-        case DENIED:
-            out->denied++;
-            break;
-        case UNLISTED:
-        case FAILED:
-            break;
         }
+        if (res == LISTED)
+            list_process(sc, &e, &p, &nout);
+        else if (res == DENIED)
+            out->denied++;
         sc->next[nnext++] = e;
     }
     while (i < sc->nent)
-        drop_entry(sc, &sc->ent[i++]);
+        discard_entry(sc, &sc->ent[i++]);
     ksm_procfs_read_thp_shares(r, nnext, now);
     keep_list(sc, nnext);
     out->processes = sc->out;

@@ -38,29 +38,70 @@ struct ksmd_vmstat {
     char meminfo[MEMINFO_BUF];
 };
 
-/* An entry's listed_at when this scan does not list its process. */
-#define NOT_LISTED SIZE_MAX
+/*
+ * An entry's listed_at when this scan does not list its process.  An index
+ * of the list fits in 32 bits: a list has at most one process per PID, and
+ * Linux has at most 2^22 PIDs.
+ */
+#define NOT_LISTED UINT32_MAX
 
-/* A process seen by the last scan (process_scan.c, guest_scan.c). */
+/*
+ * The longest comm an entry keeps as text, with its NUL: a user process's
+ * comm (TASK_COMM_LEN).  A longer one (a kernel thread's, or one that
+ * ksm_sanitize_text() made longer) is kept as its hash.
+ */
+#define SCAN_COMM_SHORT 16
+
+/*
+ * What a QEMU process keeps between scans beyond its entry: allocated when
+ * the process is identified as QEMU, freed when it stops being one or its
+ * entry goes (guest_scan.c).  An entry is copied by value from the last
+ * scan's list to the next: the copy owns it, the old slot is not read again.
+ */
+struct scan_guest {
+    char vm[KSM_VM_NAME_LEN]; /* the guest's name, or "" */
+    /* ksmtuned's verdict, valid while the entry's counted_known holds. */
+    bool ksmtuned_counted;
+    /*
+     * Its smaps_rollup: read (or tried) at thp_read_ns; the value, if the
+     * read succeeded, is kept until the process goes.
+     */
+    bool thp_tried;
+    bool has_thp_anon;
+    uint64_t thp_read_ns;
+    uint64_t thp_anon_bytes;
+};
+
+/*
+ * The comm an entry's process had when last read: identified again when
+ * it changes.  ksmd_vmstat.c looks for ksmtuned by it.
+ */
+struct scan_info {
+    uint64_t comm_hash;         /* FNV-1a of a longer comm, when comm_hashed */
+    char comm[SCAN_COMM_SHORT]; /* the comm when it fits, else "" */
+};
+
+/*
+ * A process seen by the last scan (process_scan.c, guest_scan.c): what it
+ * needs between scans, some 64 bytes.  Its figures are read anew at every
+ * scan and go straight to the scan's list (struct ksm_process).
+ */
 struct scan_entry {
     int pid;
-    int fd;            /* its ksm_stat (or ksm_merging_pages), or -1 */
-    int comm_fd;       /* its comm, kept with fd, or -1 */
-    int merging_fd;    /* ksm_merging_pages beside a ksm_stat without it */
-    int statm_fd;      /* a QEMU process's statm, kept with fd, or -1 */
+    int fd;             /* its ksm_stat (or ksm_merging_pages), or -1 */
+    int comm_fd;        /* its comm, kept with fd, or -1 */
+    int merging_fd;     /* ksm_merging_pages beside a ksm_stat without it */
+    int statm_fd;       /* a QEMU process's statm, kept with fd, or -1 */
+    uint32_t listed_at; /* its index in this scan's list, or NOT_LISTED */
+    /* A QEMU process's own state; NULL for any other process. */
+    struct scan_guest *guest;
+    struct scan_info info;
     bool known;        /* comm and VM name read */
     bool merging_only; /* the kernel has ksm_merging_pages, not ksm_stat */
     bool no_source;    /* the kernel has neither */
-    /* info.ksmtuned_counted holds for info.comm and info.vm. */
+    /* guest->ksmtuned_counted holds for info's comm and guest->vm. */
     bool counted_known;
-    /*
-     * A QEMU process's smaps_rollup: read (or tried) at thp_read_ns; the
-     * value, if the read succeeded, is in info until the process goes.
-     */
-    bool thp_tried;
-    uint64_t thp_read_ns;
-    size_t listed_at; /* its index in this scan's list, or NOT_LISTED */
-    struct ksm_process info;
+    bool comm_hashed; /* info holds a longer comm's hash */
 };
 
 /* What the per-process scan (process_scan.c) keeps between scans. */
@@ -173,10 +214,20 @@ void ksm_procfs_scan_configure(struct process_scan *sc,
                                const struct ksm_procfs_config *c);
 
 /*
- * Forgets what is known of a QEMU process beyond its KSM figures and
- * closes its statm (guest_scan.c).
+ * Forgets what is known of a QEMU process beyond its KSM figures: frees its
+ * guest state and closes its statm (guest_scan.c).
  */
 void ksm_procfs_forget_guest(struct process_scan *sc, struct scan_entry *e);
+
+/*
+ * Reads the comm of e's process into comm (KSM_COMM_LEN), and identifies
+ * the process again when its comm changed or it is not known: whether it
+ * is a QEMU guest and which, with e's guest state to match.  Returns 0, the
+ * negative errno of reading comm or the command line, or -ENOMEM when a
+ * guest's state cannot be allocated (guest_scan.c).
+ */
+int ksm_procfs_refresh_identity(struct ksm_procfs *r, struct scan_entry *e,
+                                char *comm);
 
 /*
  * Whether Debian's ksmtuned counts e's process, whose command line's first
@@ -187,10 +238,12 @@ bool ksm_procfs_ksmtuned_counts(struct ksm_procfs *r,
                                 size_t n, bool cut);
 
 /*
- * Reads a QEMU process's resident memory into e->info.  Returns 0, or the
- * negative errno that says the process is gone (guest_scan.c).
+ * Reads a QEMU process's resident memory into p, what this scan lists of
+ * it.  Returns 0, or the negative errno that says the process is gone
+ * (guest_scan.c).
  */
-int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e);
+int ksm_procfs_read_rss(struct ksm_procfs *r, struct scan_entry *e,
+                        struct ksm_process *p);
 
 /*
  * Reads the due guests' smaps_rollup among the nnext entries of sc->next,

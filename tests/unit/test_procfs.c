@@ -362,6 +362,44 @@ START_TEST(test_identity_beyond_budget)
 END_TEST
 
 /*
+ * A comm longer than the kernel's 15 bytes (one that sanitizing made
+ * longer) identifies its process as well as a short one: the command line
+ * is not read again while it stays, and is once it changes, even in its
+ * last byte.  It is listed whole.  _i 1 is beyond the descriptor budget.
+ */
+START_TEST(test_long_comm)
+{
+    static const char one[] = "a-comm-of-20-bytes-1",
+                      two[] = "a-comm-of-20-bytes-2";
+    char root[4096], ksm[4096], dir[4096], path[4096], line[64];
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+
+    scratch_root(root, ksm);
+    fake_process(root, "100", "ksm_stat", "ksm_merging_pages 7\n", one,
+                 "/usr/bin/worker", dir);
+    r = reader(root, true, 0, _i == 0 ? 0 : 1);
+    ksm_procfs_read(r, true, &s);
+    join(path, dir, "/cmdline");
+    ck_assert_int_eq(unlink(path), 0);
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_str_eq(s.processes[0].comm, one);
+    ck_assert(!s.processes[0].qemu);
+    snprintf(line, sizeof(line), "%s\n", two);
+    write_file(dir, "comm", line);
+    write_cmdline(dir, "/usr/bin/qemu-system-x86_64\0-name\0guest=z");
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 1);
+    ck_assert_str_eq(s.processes[0].comm, two);
+    ck_assert(s.processes[0].qemu);
+    ck_assert_str_eq(s.processes[0].vm, "z");
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
  * A process first seen between fork and exec (libvirt's child before it
  * becomes QEMU) is identified again once its comm changes.
  */
@@ -956,6 +994,146 @@ static void set_mode(const char *dir, const char *name, mode_t mode)
 }
 
 /*
+ * Checks that pid is listed as a QEMU guest named vm, with merging pages,
+ * resident pages of 4096 bytes and a THP share of thp kB (-1: none).
+ */
+static void check_guest(const struct ksm_procfs_sample *s, const char *pid,
+                        const char *vm, long merging, uint64_t rss,
+                        long long thp)
+{
+    const struct ksm_process *p = by_pid(s, pid);
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->qemu);
+    ck_assert_str_eq(p->vm, vm);
+    ck_assert_int_eq(V(p, MERGING_PAGES), merging);
+    ck_assert(p->has_rss);
+    ck_assert_uint_eq(p->rss_bytes, rss * 4096);
+    ck_assert_int_eq(thp_kb(s, pid), thp);
+}
+
+/* Checks that pid is listed as no guest, with comm and merging pages. */
+static void check_other(const struct ksm_procfs_sample *s, const char *pid,
+                        const char *comm, long merging)
+{
+    const struct ksm_process *p = by_pid(s, pid);
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->qemu);
+    ck_assert_str_eq(p->comm, comm);
+    ck_assert_str_eq(p->vm, "");
+    ck_assert_int_eq(V(p, MERGING_PAGES), merging);
+    ck_assert(!p->has_rss && !p->has_thp_anon && !p->ksmtuned_counted);
+    ck_assert_uint_eq(p->rss_bytes, 0);
+}
+
+/* Makes root/pid a process with its comm, statm and ksm_stat. */
+static void fake_program(const char *root, const char *pid, const char *comm,
+                         const char *statm, long merging, char *dir)
+{
+    char text[64];
+
+    snprintf(text, sizeof(text), "ksm_merging_pages %ld\n", merging);
+    fake_process(root, pid, "ksm_stat", text, comm, "", dir);
+    write_file(dir, "statm", statm);
+}
+
+/* Scans at t seconds of clock. */
+static void scan_at(struct ksm_procfs *r, struct fake_clock *clock, uint64_t t,
+                    struct ksm_procfs_sample *s)
+{
+    clock->ns = t * SEC;
+    ksm_procfs_read(r, false, s);
+}
+
+/*
+ * Three guests, read twice: 310 (started by path, counted by ksmtuned),
+ * 320 and 330, each with its smaps_rollup read at the second scan.
+ */
+static struct ksm_procfs *three_guests(const char *root, struct fake_clock *c,
+                                       size_t budget,
+                                       struct ksm_procfs_sample *s)
+{
+    char dir[4096], text[256];
+    struct ksm_procfs *r;
+
+    fake_program(root, "310", "vmhost", "1 5 1 1 0 1 0\n", 11, dir);
+    write_cmdline(dir, "qemu-system-x86_64\0-name\0guest=alpha\0-enable-kvm");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 1024));
+    fake_program(root, "320", "qemu-system-x86", "1 6 1 1 0 1 0\n", 12, dir);
+    write_cmdline(dir, "/usr/bin/qemu-system-x86_64\0-name\0guest=beta");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 2048));
+    fake_program(root, "330", "qemu-system-x86", "1 7 1 1 0 1 0\n", 13, dir);
+    write_cmdline(dir, "/usr/bin/qemu-system-x86_64\0-name\0guest=gamma");
+    write_file(dir, "smaps_rollup", rollup_text(text, sizeof(text), 3072));
+    r = clocked_reader(root, true, 0, budget, c);
+    scan_at(r, c, 0, s);
+    scan_at(r, c, 60, s);
+    ck_assert_uint_eq(s->nprocesses, 3);
+    check_guest(s, "310", "alpha", 11, 5, 1024);
+    ck_assert(by_pid(s, "310")->ksmtuned_counted);
+    check_guest(s, "320", "beta", 12, 6, 2048);
+    check_guest(s, "330", "gamma", 13, 7, 3072);
+    return r;
+}
+
+/*
+ * A guest's own state goes with the program under its PID, scan after
+ * scan: 310 exits and its PID goes to a program with its comm; 320 runs
+ * another guest (exec); 330 becomes bash, then a guest again.  None shows
+ * what was known of the guest before: not its name, ksmtuned's verdict,
+ * nor its THP share (their smaps_rollup is gone, so a kept value would
+ * show).  _i 1 is beyond the descriptor budget: a guest is identified at
+ * every scan.
+ */
+START_TEST(test_guest_state_follows_pid)
+{
+    char root[4096], ksm[4096], d310[4096], d320[4096], d330[4096];
+    char text[256];
+    struct fake_clock clock = {0};
+    struct ksm_procfs_sample s;
+    struct ksm_procfs *r;
+
+    scratch_root(root, ksm);
+    r = three_guests(root, &clock, _i == 0 ? 0 : 1, &s);
+    join(d310, root, "/310");
+    join(d320, root, "/320");
+    join(d330, root, "/330");
+    rm_rf(d310);
+    write_file(d320, "comm", "qemu-system-aar\n");
+    write_cmdline(d320, "/usr/bin/qemu-system-aarch64\0-name\0guest=delta");
+    remove_file(d320, "smaps_rollup");
+    write_file(d330, "comm", "bash\n");
+    write_cmdline(d330, "/bin/bash");
+    write_file(d330, "ksm_stat", "ksm_merging_pages 5\n");
+    for (uint64_t t = 120; t <= 180; t += 60) {
+        scan_at(r, &clock, t, &s);
+        ck_assert_uint_eq(s.nprocesses, 2);
+        ck_assert_ptr_null(by_pid(&s, "310"));
+        check_guest(&s, "320", "delta", 12, 6, -1);
+        check_other(&s, "330", "bash", 5);
+    }
+    fake_program(root, "310", "vmhost", "1 5 1 1 0 1 0\n", 3, d310);
+    write_cmdline(d310, "/opt/vmhost\0-name\0guest=alpha\0-enable-kvm");
+    write_file(d310, "smaps_rollup", rollup_text(text, sizeof(text), 1024));
+    write_file(d330, "comm", "qemu-system-x86\n");
+    write_cmdline(d330, "/usr/bin/qemu-system-x86_64\0-name\0guest=gamma");
+    remove_file(d330, "smaps_rollup");
+    write_file(d320, "smaps_rollup", rollup_text(text, sizeof(text), 4096));
+    for (uint64_t t = 240; t <= 360; t += 60) {
+        scan_at(r, &clock, t, &s);
+        ck_assert_uint_eq(s.nprocesses, 3);
+        check_other(&s, "310", "vmhost", 3);
+        check_guest(&s, "320", "delta", 12, 6, 4096);
+        check_guest(&s, "330", "gamma", 5, 7, -1);
+        ck_assert(!by_pid(&s, "330")->ksmtuned_counted);
+    }
+    ksm_procfs_free(r);
+    rm_rf(root);
+}
+END_TEST
+
+/*
  * A QEMU guest of a scratch tree started as ksmtuned counts it, whose
  * statm gives 5 resident pages, beside a process "bash" that is no guest.
  */
@@ -1162,6 +1340,7 @@ int main(void)
     tcase_add_test(tc, test_processes_off);
     tcase_add_test(tc, test_changes);
     tcase_add_test(tc, test_exec_after_scan);
+    tcase_add_loop_test(tc, test_long_comm, 0, 2);
     tcase_add_test(tc, test_merging_only_garbage);
     tcase_add_test(tc, test_missing_root);
     suite_add_tcase(s, tc);
@@ -1180,6 +1359,7 @@ int main(void)
     tcase_add_test(tc, test_guest_exit);
     tcase_add_test(tc, test_guest_unreadable);
     tcase_add_loop_test(tc, test_guest_long_cmdline_kept, 0, 2);
+    tcase_add_loop_test(tc, test_guest_state_follows_pid, 0, 2);
     tcase_add_loop_test(tc, test_guest_without_ksm_stat, 0, 2);
     tcase_add_loop_test(tc, test_guest_ksm_stat_refused, 0, 2);
     tcase_add_test(tc, test_guest_thp_refused);
