@@ -11,8 +11,9 @@
  * Bodies smaller than this are sent uncompressed.  A response that fits
  * TCP's initial window (RFC 6928: 10 segments of 1448 bytes, 14,480 bytes
  * with the headers) goes out in one flight, and Linux starts a scrape over
- * a kept-alive connection there again after 15 s idle: below it gzip saves
- * bytes but no round trip.  It costs ~25 us of the exporter's CPU on a
+ * a kept-alive connection there again once it was idle longer than its
+ * retransmission timeout, as between scrapes: below it gzip saves bytes
+ * but no round trip.  It costs ~25 us of the exporter's CPU on a
  * 12 KB body (a scrape costs ~75 us) and the scraper's to inflate, and its
  * compressor holds 200 KB, of which each compression writes 144 KB: a host
  * whose body stays below never allocates it.  The typical host without

@@ -336,7 +336,8 @@ void ksm_procfs_read_ksmtuned(struct ksm_procfs *r,
         out->ksmtuned_running = true;
         return;
     }
-    if (r->scan.enabled) {
+    /* A scan cut at its limit has not read every process: walk them all. */
+    if (r->scan.enabled && out->over_limit == 0) {
         find_in_scan(r, w);
         out->ksmtuned_running = w->fd >= 0;
         return;

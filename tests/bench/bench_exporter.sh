@@ -60,6 +60,18 @@ if [ -n "$NODE" ]; then
 else
     echo "prometheus-node-exporter is not installed: no comparison with it"
 fi
+# A body that is always gzipped (over 14,000 bytes whatever this host
+# runs): ours with the fake procfs's processes listed, and the floor
+# sending that body.
+cp "$EXPORTER" "$TMP/ksm_exporter_big"
+p=$(free_port $((p + 1)))
+add ours+fake "$p" "$TMP/ksm_exporter_big" --web.listen-address="127.0.0.1:$p" \
+    --path.sysfs="$SYSFS" --path.procfs="$(dirname "$0")/../fixtures/procfs/typical" \
+    --log.level=error
+curl -s -o "$TMP/big.prom" "http://127.0.0.1:$p/metrics"
+p=$(free_port $((p + 1)))
+add floor+fake "$p" "$FLOOR" "$p" "$TMP/big.prom" "$SYSFS" "${extra[@]}" \
+    /proc/vmstat /proc/meminfo ${ksmd:+/proc/$ksmd/stat} /proc/self/stat
 
 # run PID PORT CONNS GZIP: one wrk run; prints "rps p50 p99 cpu_ms_per_1000"
 run() {
@@ -82,7 +94,9 @@ if [ -n "$BENCH_GZIP" ]; then
     echo
 fi
 echo "ours: ksm_exporter --no-collector.process (the same work as node's ksmd collector)"
-echo "ours+proc: ksm_exporter as installed, with the per-process scan of $(ls -d /proc/[0-9]* | wc -l) processes"
+echo "ours+proc: ksm_exporter as installed, with the per-process scan of $(find /proc -maxdepth 1 -name "[0-9]*" | wc -l) processes"
+echo "ours+fake: ksm_exporter listing the fake procfs's processes (a $(stat -c %s "$TMP/big.prom")-byte body, always gzipped);"
+echo "floor+fake: the floor sending that body"
 echo
 printf '%-20s %-10s %10s %9s %9s %13s\n' "case" "who" "req/s" "p50" "p99" "CPU-ms/1000"
 declare -A res
@@ -105,11 +119,14 @@ for conns in 1 32; do
             printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "ours/node" \
                 "$(ratio x "$o_rps" "$n_rps")" "" "" "$(ratio x "$o_cpu" "$n_cpu")"
         fi
-        read -r f_rps _ _ f_cpu <<<"${res[$label,floor]}"
-        printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "ours/floor" \
-            "$(ratio x "$o_rps" "$f_rps")" "" "" "$(ratio x "$o_cpu" "$f_cpu")"
+        for pair in ours/floor ours+fake/floor+fake; do
+            read -r a_rps _ _ a_cpu <<<"${res[$label,${pair%/*}]}"
+            read -r f_rps _ _ f_cpu <<<"${res[$label,${pair#*/}]}"
+            printf '%-20s %-10s %9sx %9s %9s %12sx\n' "$label" "$pair" \
+                "$(ratio x "$a_rps" "$f_rps")" "" "" "$(ratio x "$a_cpu" "$f_cpu")"
+        done
         if [ "$gzip" = yes ]; then
-            for who in ours ours+proc; do
+            for who in ours ours+proc ours+fake floor+fake; do
                 read -r _ _ _ g_cpu <<<"${res[$label,$who]}"
                 read -r _ _ _ p_cpu <<<"${res[c=$conns gzip=no,$who]}"
                 printf '%-20s %-10s %10s %9s %9s %12sx\n' "$label" "gzip/plain" \

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the procfs reader against a fake procfs tree. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <check.h>
 
@@ -310,6 +312,54 @@ static void write_cmdline_n(const char *dir, const char *text, size_t n)
     ck_assert_uint_eq(fwrite(text, 1, n, f), n);
     fclose(f);
 }
+
+/* How many descriptors this process has open. */
+static size_t open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    size_t n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/*
+ * The default budget is the soft open-file limit less 1024 for the adapter:
+ * at a limit of 4096, 1200 processes keep their 2400 descriptors (half the
+ * limit would keep 2048 at most).
+ */
+START_TEST(test_default_fd_budget)
+{
+    char root[4096], ksm[4096], dir[4096], pid[16];
+    struct rlimit old, low;
+    struct ksm_procfs *r;
+    struct ksm_procfs_sample s;
+    size_t before;
+
+    scratch_root(root, ksm);
+    for (int i = 0; i < 1200; i++) {
+        snprintf(pid, sizeof(pid), "%d", 1000 + i);
+        fake_process(root, pid, "ksm_stat", "ksm_merging_pages 1\n", "worker",
+                     "worker", dir);
+    }
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_uint_ge(old.rlim_max, 4096);
+    low = old;
+    low.rlim_cur = 4096;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    r = reader(root, true, 0, 0);
+    before = open_fds();
+    ksm_procfs_read(r, true, &s);
+    ck_assert_uint_eq(s.nprocesses, 1200);
+    ck_assert_uint_ge(open_fds() - before, 2400);
+    ksm_procfs_free(r);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    rm_rf(root);
+}
+END_TEST
 
 /*
  * Beyond the descriptor budget a process's files are opened at every scan,
@@ -1336,6 +1386,7 @@ int main(void)
     tcase_add_test(tc, test_typical);
     tcase_add_test(tc, test_no_fd_budget);
     tcase_add_test(tc, test_identity_beyond_budget);
+    tcase_add_test(tc, test_default_fd_budget);
     tcase_add_test(tc, test_limit);
     tcase_add_test(tc, test_processes_off);
     tcase_add_test(tc, test_changes);

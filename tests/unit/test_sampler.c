@@ -709,6 +709,29 @@ START_TEST(test_ksmtuned_found_by_scan)
     ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
     ck_assert(!s.proc.ksmtuned_running);
     ksm_sampler_free(sp);
+
+    /*
+     * A scan cut at its limit has not read every process: ksmtuned is
+     * looked for by walking them all.  With 20 other processes and a limit
+     * of one, the scan reads ksmtuned's only by chance of the directory's
+     * order (never on tmpfs, which lists the newest first).
+     */
+    write_stat(root, "ksmtuned", 'S', "4194560");
+    for (int pid = 2000; pid < 2020; pid++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "/%d", pid);
+        join(sub, root, name);
+        ck_assert_int_eq(mkdir(sub, 0755), 0);
+        write_file(sub, "comm", "bash\n");
+        write_file(sub, "ksm_stat", "ksm_rmap_items 0\n");
+    }
+    cfg.max_processes = 1;
+    ck_assert_int_eq(ksm_sampler_new(&cfg, &sp), 0);
+    ck_assert_int_eq(ksm_sampler_read(sp, &s), 0);
+    ck_assert_uint_eq(s.proc.over_limit, 20);
+    ck_assert(s.proc.ksmtuned_running);
+    ksm_sampler_free(sp);
     rm_rf(root);
 }
 END_TEST
