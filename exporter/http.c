@@ -89,31 +89,6 @@ static char headers_checked;
 /* A request refused after a bcrypt check, its answer queued: the same. */
 static char check_refused;
 
-/*
- * The answer when too many checks wait: 503 with Retry-After, as for a
- * server overloaded for a moment (Prometheus counts it a failed scrape
- * and tries again at the next interval).  Cached credentials never get it.
- */
-static enum MHD_Result queue_busy(struct exporter *e, struct MHD_Connection *c)
-{
-    /* Not const only because libmicrohttpd's prototype is not. */
-    static char text[] =
-        "Too many credentials wait for a check: retry later.\n";
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        sizeof(text) - 1, text, MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ret;
-
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "text/plain; charset=utf-8");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    response_add_config_headers(r, &e->web);
-    ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
 enum gate {
     GATE_PASS,   /* go on */
     GATE_DENY,   /* 401 */
@@ -226,8 +201,7 @@ static enum MHD_Result first_call(struct exporter *e, struct MHD_Connection *c,
     case GATE_DENY:
         return answer(e, c, RESPONSE_UNAUTHORIZED);
     case GATE_BUSY:
-        conns_request_in(e->conns, c);
-        return queue_busy(e, c);
+        return answer(e, c, RESPONSE_BUSY);
     case GATE_PASS:
         break;
     }

@@ -129,6 +129,16 @@ static const struct fixed_text fixed[RESPONSE_COUNT] = {
                            .text = "Too Many Requests\n",
                            .hdr = MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS,
                            .value = "nosniff"},
+    /*
+     * Too many credentials wait for a bcrypt check: as for a server
+     * overloaded for a moment (Prometheus counts it a failed scrape and
+     * tries again at the next interval).  Cached credentials never get it.
+     */
+    [RESPONSE_BUSY] = {.status = MHD_HTTP_SERVICE_UNAVAILABLE,
+                       .text = "Too many credentials wait for a check: "
+                               "retry later.\n",
+                       .hdr = MHD_HTTP_HEADER_RETRY_AFTER,
+                       .value = "1"},
 };
 
 static struct MHD_Response *make_static(const struct fixed_text *f)

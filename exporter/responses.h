@@ -16,6 +16,7 @@ enum response_id {
     RESPONSE_UNAUTHORIZED,   /* 401, with the Basic challenge */
     RESPONSE_FORBIDDEN,      /* 403, client certificate refused */
     RESPONSE_TOO_MANY,       /* 429, past rate_limit */
+    RESPONSE_BUSY,           /* 503, with Retry-After: no room to check */
     RESPONSE_COUNT,
 };
 

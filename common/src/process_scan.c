@@ -336,9 +336,8 @@ static enum read_result read_entry(struct ksm_procfs *r, struct scan_entry *e,
 {
     enum read_result res = read_process(r, e, p, refused);
 
-    if (res == VANISHED) {
-        drop_entry(&r->scan, e);
-    } else if (r->scan.fds_kept > r->scan.fd_budget) {
+    /* A process that is gone is discarded by the caller. */
+    if (res != VANISHED && r->scan.fds_kept > r->scan.fd_budget) {
         /*
          * Beyond the budget no descriptor is kept: the next scan opens the
          * files afresh and reads comm again.  Who the process is stays

@@ -6,7 +6,7 @@
 # addresses.  Prints one table.
 # Usage: bench_auth.sh KSM_EXPORTER BCRYPT_HASH AUTH_FLOOD [SECONDS]
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../procs.sh"
 EXPORTER=$1 BCRYPT=$2 FLOOD=$3 SECS=${4:-10}
 SYSFS=${SYSFS:-/sys}
 TMP=$(mktemp -d /tmp/ksm-bench.XXXXXX)

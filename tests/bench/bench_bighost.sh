@@ -9,7 +9,7 @@
 # and body sizes.
 # Usage: bench_bighost.sh KSM_EXPORTER BIGHOST BENCH_CADENCE [GUESTS OTHERS MIB]
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../procs.sh"
 EXPORTER=$1 BIGHOST=$2 CADENCE=$3
 GUESTS=${4:-200} OTHERS=${5:-20000} MIB=${6:-16}
 SCRAPES=${SCRAPES:-40}
@@ -75,8 +75,9 @@ for mode in no-process process; do
     for _ in $(seq "$SCRAPES"); do walls+=("$(scrape "$port")"); done
     c1=$(cpu_ns "$pid")
     curl -s -o "$TMP/body" "http://127.0.0.1:$port/metrics"
-    gz=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' \
-        "http://127.0.0.1:$port/metrics")
+    gz=$(curl -s -D "$TMP/headers" -o /dev/null -w '%{size_download}' \
+        -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics")
+    grep -qi '^Content-Encoding: gzip' "$TMP/headers" || gz=plain
     examined=$(awk '$1 == "ksm_process_scan_examined" { print $2 }' "$TMP/body")
     series=$(grep -vc '^#' "$TMP/body")
     wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
@@ -88,7 +89,7 @@ for mode in no-process process; do
         -v r="$(hwm_kb "$pid")" -v u="$(uss_kb "$pid")" \
         'BEGIN { printf "%-14s %9d %9d %8s %7d %10d %8s %6d kB %5d kB\n", m, w, cpu,
                         (e > 0 ? sprintf("%.2f", (cpu - base) / e) : "-"), s, b,
-                        (g < b ? g : "plain"), r, u }'
+                        g, r, u }'
     kill "$pid"
     wait "$pid" 2>/dev/null
 done

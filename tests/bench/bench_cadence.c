@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "bench_util.h"
@@ -24,12 +23,6 @@ static double cpu_us(void)
 
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-/* A clock that the bench moves by hand. */
-static uint64_t manual_clock(void *arg)
-{
-    return *(const uint64_t *)arg;
 }
 
 struct cost {
@@ -113,7 +106,7 @@ static int scan_reads(const char *root)
                                   .processes = true,
                                   .thp_interval = 60,
                                   .thp_cpu_percent = 100,
-                                  .clock = manual_clock,
+                                  .clock = bench_manual_clock,
                                   .clock_arg = &now};
     struct ksm_procfs_sample s;
     struct ksm_procfs *r;
@@ -152,12 +145,7 @@ static int scan_reads(const char *root)
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "/proc";
-    struct rlimit rl;
 
-    /* As the exporter does: the hard limit on open files as the soft one. */
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    bench_raise_nofile();
     return kernel_reads(root) == 0 && scan_reads(root) == 0 ? 0 : 1;
 }

@@ -9,7 +9,7 @@
 # on the exporter's body.
 # Usage: bench_exporter.sh KSM_EXPORTER FLOOR_SERVER [SECONDS]
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../procs.sh"
 EXPORTER=$1 FLOOR=$2 SECS=${3:-5}
 BENCH_GZIP=${BENCH_GZIP:-}
 SYSFS=${SYSFS:-/sys}

@@ -11,7 +11,7 @@
 # otherwise it says SKIP.  KSM's settings are restored in a trap.
 # Usage: bench_guests.sh KSM_EXPORTER NOTHP [SECONDS]
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../procs.sh"
 EXPORTER=$1 NOTHP=$2 SECS=${3:-4}
 KSM=/sys/kernel/mm/ksm
 if [ "$(id -u)" -ne 0 ] || [ ! -w "$KSM/run" ]; then

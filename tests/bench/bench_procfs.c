@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -198,12 +197,6 @@ static size_t listed_guests(const struct ksm_procfs_sample *s)
     return n;
 }
 
-/* A clock that a bench moves by hand. */
-static uint64_t bench_clock(void *arg)
-{
-    return *(const uint64_t *)arg;
-}
-
 /*
  * Idle children named as QEMU's guests are ("qemu-system-x86"), each with
  * mib MiB of touched anonymous memory, huge pages asked for.
@@ -246,7 +239,7 @@ static void guest_scan(size_t nguests, size_t mib)
     struct ksm_procfs_config c = {.root = "/proc",
                                   .processes = true,
                                   .thp_interval = 60,
-                                  .clock = bench_clock,
+                                  .clock = bench_manual_clock,
                                   .clock_arg = &now};
     static const char *const modes[] = {"every scan", "cadence"};
     static const uint64_t steps[] = {60 * UINT64_C(1000000000),
@@ -289,13 +282,8 @@ static void guest_scan(size_t nguests, size_t mib)
 int main(int argc, char **argv)
 {
     static const size_t defaults[] = {0, 100, 1000, 5000};
-    struct rlimit rl;
 
-    /* As the exporter does: room for one descriptor per process. */
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    bench_raise_nofile();
     printf("per-process scan of /proc (us; medians of %d rounds)\n", ROUNDS);
     printf("%8s %12s %10s %8s %10s %8s %8s\n", "procs", "first scan", "scan",
            "us/proc", "naive", "us/proc", "speedup");

@@ -4,7 +4,9 @@
 #define KSM_BENCH_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "ksm/clock.h"
 
@@ -36,6 +38,23 @@ static inline double bench_median(double *v, size_t n)
 {
     qsort(v, n, sizeof(*v), bench_cmp_double);
     return v[n / 2];
+}
+
+/* A clock for the procfs reader that a bench moves by hand: arg is its ns. */
+static inline uint64_t bench_manual_clock(void *arg)
+{
+    return *(const uint64_t *)arg;
+}
+
+/* As the exporter does: the hard limit on open files as the soft one. */
+static inline void bench_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 #endif

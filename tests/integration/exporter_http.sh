@@ -222,7 +222,6 @@ fi
 # --- a burst of connections leaves no memory behind --------------------------
 # 32 connections open at once, each scraped, then closed: their memory goes
 # back to the kernel (the heap is trimmed once at most one is left).
-uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n }' "/proc/$1/smaps_rollup"; }
 burst() {
     local fds=() fd i
     for i in $(seq 32); do

@@ -208,15 +208,7 @@ fi
 # --- a real Prometheus through TLS and basic auth --------------------------------
 if command -v prometheus >/dev/null; then
     start_exporter prom "${SYS[@]}" --web.config.file="$pki/tls.yml" || exit 1
-    start_prometheus "  - job_name: ksm
-    scheme: https
-    tls_config:
-      ca_file: $pki/ca.crt
-    basic_auth:
-      username: alice
-      password: secret
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']"
+    start_prometheus "$(https_job "$pki/ca.crt")"
     wait_query ksm_pages_sharing
     check "Prometheus over TLS with basic auth: up 1" test "$(query 'up{job="ksm"}')" = 1
     check "Prometheus over TLS with basic auth: the value" test "$(query ksm_pages_sharing)" = 196608

@@ -312,17 +312,7 @@ basic_auth_users:
 rate_limit:
   interval: 100ms
   burst: 5" || finish
-    start_prometheus "  - job_name: ksm
-    scheme: https
-    tls_config:
-      ca_file: $pki/ca.crt
-      cert_file: $pki/scraper.crt
-      key_file: $pki/scraper.key
-    basic_auth:
-      username: alice
-      password: secret
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']"
+    start_prometheus "$(https_job "$pki/ca.crt" "$pki/scraper.crt" "$pki/scraper.key")"
     wait_query ksm_pages_sharing
     check "Prometheus over mutual TLS, basic auth and a rate limit: up 1" test "$(query 'up{job="ksm"}')" = 1
     check "Prometheus gets the value" test "$(query ksm_pages_sharing)" = 196608

@@ -89,12 +89,9 @@ strip_self() {
     grep -vE '^(# (HELP|TYPE|UNIT) )?(ksm_exporter_build_info|ksm_scrape_duration_seconds|process_)'
 }
 
-# A TCP port nothing listens on right now, from a starting point.
-free_port() {
-    local p=${1:-20000}
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+# free_port, and a process's CPU time and memory (uss_kb ...).
+# shellcheck source=../procs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../procs.sh"
 
 # Prometheus 2.42's scrape Accept header.
 PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
@@ -140,6 +137,16 @@ start_prometheus() {
         --web.listen-address="127.0.0.1:$port" >"$TMP/prometheus.log" 2>&1 &
     PIDS+=($!)
     PROM=http://127.0.0.1:$port
+}
+
+# https_job CA [CERT KEY]: the scrape config of a job "ksm" for the exporter
+# at $PORT over HTTPS, trusting CA, with basic auth alice:secret and, when
+# given, the client certificate CERT and its KEY.
+https_job() {
+    printf '  - job_name: ksm\n    scheme: https\n    tls_config:\n      ca_file: %s\n' "$1"
+    [ $# -eq 3 ] && printf '      cert_file: %s\n      key_file: %s\n' "$2" "$3"
+    printf '    basic_auth:\n      username: alice\n      password: secret\n'
+    printf "    static_configs:\n      - targets: ['127.0.0.1:%s']\n" "$PORT"
 }
 
 # query EXPR: the single value Prometheus returns for EXPR, or nothing.

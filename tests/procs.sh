@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
-# Helpers shared by the benchmark scripts; sourced, not run.
+# shellcheck shell=bash
+# Shared by the integration tests and the benchmarks; sourced, not run:
+# ports, and a process's CPU time and memory.
 
-# free_port FROM: the first port from FROM on that nothing listens on.
+# free_port [FROM]: the first port from FROM (20000) on that nothing
+# listens on right now.
 free_port() {
-    local p=$1
+    local p=${1:-20000}
     while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
     echo "$p"
 }
